@@ -65,7 +65,9 @@ class MediaRef(_Model):
 
 
 class _EventBase(_Model):
-    id: str = Field(min_length=1, max_length=200, description="Unique event id; ingest dedupes on it")
+    id: str = Field(
+        min_length=1, max_length=200, description="Unique event id; ingest dedupes on it"
+    )
     ts: datetime = Field(description="When it happened on the platform (ISO 8601)")
     actor: str | None = Field(
         description="Account id that caused the event; null only for platform-side events"
@@ -175,7 +177,9 @@ class ReportFiled(_EventBase):
     target_account: str | None = None
     target_group: str | None = None
     reason: str = Field(default="other", max_length=200)
-    messages: list[ForwardedMessage] = Field(default_factory=list, max_length=MAX_FORWARDED_MESSAGES)
+    messages: list[ForwardedMessage] = Field(
+        default_factory=list, max_length=MAX_FORWARDED_MESSAGES
+    )
 
     @model_validator(mode="after")
     def _has_target(self) -> ReportFiled:

@@ -37,13 +37,15 @@ metadata = MetaData(
 
 TS = DateTime(timezone=True)
 ID = String(200)
+# 64-bit on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
+SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 # Raw events, stored before any processing. `status` records each event's progress through
 # the pipeline so that a restart resumes where it stopped: pending -> done | failed.
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
     Column("id", ID, nullable=False, unique=True),
     Column("type", String(50), nullable=False),
     Column("ts", TS, nullable=False),
@@ -271,7 +273,7 @@ cases = Table(
 actions = Table(
     "actions",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("kind", String(30), nullable=False),
     Column("subject_type", String(10), nullable=False),
