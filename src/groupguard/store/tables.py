@@ -311,3 +311,4 @@ api_tokens = Table(
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
 )
+from groupguard.store import tables_reporting  # noqa: E402,F401
