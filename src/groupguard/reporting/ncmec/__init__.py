@@ -1,0 +1,1 @@
+"""NCMEC CyberTipline: report XML, drafts from confirmed cases, the ESP API client."""
