@@ -8,7 +8,13 @@ from PIL import Image
 
 from groupguard.config import Settings
 from groupguard.errors import MediaError
-from groupguard.signals.hashing import hash_bytes, hash_path, is_matchable, iter_hash_paths
+from groupguard.signals.hashing import (
+    hash_bytes,
+    hash_path,
+    hash_paths,
+    is_matchable,
+    iter_hash_paths,
+)
 from groupguard.signals.pdq import bits_to_hex, hamming
 
 
@@ -88,3 +94,18 @@ def test_bad_files_raise_and_batch_goes_on(tmp_path):
 def test_media_over_byte_limit_is_rejected():
     with pytest.raises(MediaError, match="over the limit"):
         hash_bytes(_png(), settings=Settings(max_media_bytes=100))
+
+
+def test_hash_paths_keeps_order_and_reports_bad_files(tmp_path):
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"{i}.png"
+        p.write_bytes(_png((64 + 32 * i, 64)))
+        paths.append(p)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(_png()[:100])
+    paths.insert(1, bad)
+    results = hash_paths(paths, workers=2)
+    assert isinstance(results[1], MediaError)
+    assert [r.width for i, r in enumerate(results) if i != 1] == [64, 96, 128]
+    assert results[0] == hash_path(paths[0])

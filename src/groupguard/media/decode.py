@@ -165,3 +165,51 @@ def decode_image_sized(
         return to_rgb(img), full
     except _DECODE_ERRORS as exc:
         raise MediaError(f"cannot convert image to RGB: {exc}") from exc
+
+
+DEFAULT_MAX_ANIMATION_FRAMES = 8
+_ANIMATED_FORMATS = {"GIF", "WEBP", "PNG"}
+
+
+def animation_frames(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_frames: int = DEFAULT_MAX_ANIMATION_FRAMES,
+) -> list[tuple[int, Image.Image]]:
+    """Frames after the first of an animated image (GIF, WebP, APNG), as (index, RGB image).
+
+    Policy (docs/hashing.md): at most `max_frames` frames, spread evenly over the animation,
+    so a file whose first frame is harmless cannot hide the rest. A still image gives [].
+    The total decoded pixels stay under `max_pixels` times the frame budget.
+    """
+    img = _open(data, max_pixels)
+    # MPO (phone JPEGs with a depth map or preview) also reports frames; those are not
+    # an animation a viewer plays.
+    if img.format not in _ANIMATED_FORMATS or max_frames <= 0:
+        return []
+    if not getattr(img, "is_animated", False):
+        return []
+    try:
+        count = int(img.n_frames)
+    except _DECODE_ERRORS as exc:
+        raise MediaError(f"corrupt animation: {exc}") from exc
+    if count <= 1:
+        return []
+    rest = list(range(1, count))
+    if len(rest) > max_frames:
+        step = len(rest) / max_frames
+        rest = sorted({rest[int(i * step)] for i in range(max_frames)})
+    frames = []
+    for index in rest:
+        try:
+            img.seek(index)
+            frame = to_rgb(img)
+            if frame is img:  # the file object moves on with the next seek
+                frame = img.copy()
+        except EOFError:
+            break
+        except _DECODE_ERRORS as exc:
+            raise MediaError(f"corrupt or truncated animation at frame {index}: {exc}") from exc
+        frames.append((index, frame))
+    return frames

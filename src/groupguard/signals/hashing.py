@@ -28,7 +28,7 @@ MediaKind = Literal["image", "video"]
 
 # The fast path: JPEGs are decoded by libjpeg at the smallest of 1/2, 1/4, 1/8 scale that
 # keeps both sides >= this many pixels (PDQ itself works on a 64x64 reduction).
-DRAFT_SIZE = 256
+DRAFT_SIZE = 512
 
 
 @dataclass
@@ -132,6 +132,26 @@ def _variants(img: Image.Image) -> tuple[tuple[str, str, int], ...]:
     return tuple(out)
 
 
+def _animation_variants(
+    data: bytes, settings: Settings, first: str
+) -> tuple[tuple[str, str, int], ...]:
+    """Later frames of an animated image as `frame:<index>` variants (distinct hashes only)."""
+    seen = {first}
+    out = []
+    for index, frame in decode.animation_frames(
+        data, max_pixels=settings.max_image_pixels, max_frames=max_animation_frames(settings)
+    ):
+        hex_, quality = pdq_from_image(frame)
+        if hex_ not in seen:
+            seen.add(hex_)
+            out.append((f"frame:{index}", hex_, quality))
+    return tuple(out)
+
+
+def max_animation_frames(settings: Settings) -> int:
+    return int(getattr(settings, "max_animation_frames", decode.DEFAULT_MAX_ANIMATION_FRAMES))
+
+
 def _hash_image(
     data: bytes, settings: Settings, *, keep_image: bool, variants: bool, draft: int | None
 ) -> tuple[Image.Image | None, str, int, int, int, tuple[tuple[str, str, int], ...]]:
@@ -139,7 +159,9 @@ def _hash_image(
         data, max_pixels=settings.max_image_pixels, draft_size=draft
     )
     pdq, quality = pdq_from_image(img)
-    extra = _variants(img) if variants else ()
+    extra = _animation_variants(data, settings, pdq)
+    if variants:
+        extra += _variants(img)
     return (img if keep_image else None), pdq, quality, width, height, extra
 
 
@@ -236,3 +258,32 @@ def iter_hash_paths(
             yield path, hash_path(path, settings=settings, **kwargs)
         except MediaError as exc:
             yield path, exc
+
+
+def _hash_one(args: tuple[str | Path, Settings | None, dict]) -> MediaHashes | MediaError:
+    path, settings, kwargs = args
+    try:
+        return hash_path(path, settings=settings, **kwargs)
+    except MediaError as exc:
+        return exc
+
+
+def hash_paths(
+    paths: list[str | Path],
+    *,
+    settings: Settings | None = None,
+    workers: int | None = None,
+    **kwargs: object,
+) -> list[MediaHashes | MediaError]:
+    """Hash many files, in input order, spread over `workers` processes (default: CPU
+    count; 1 = this process). A bad file's entry is its MediaError; the rest go on."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = workers or os.cpu_count() or 1
+    jobs = [(p, settings, kwargs) for p in paths]
+    if workers <= 1 or len(jobs) <= 1:
+        return [_hash_one(job) for job in jobs]
+    chunk = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
+        return list(pool.map(_hash_one, jobs, chunksize=chunk))
