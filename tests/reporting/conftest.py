@@ -149,5 +149,13 @@ class Factory:
 
 
 @pytest.fixture
+def fake_ncmec():
+    from ncmec_fake_server import FakeNcmec
+
+    with FakeNcmec() as fake:
+        yield fake
+
+
+@pytest.fixture
 def make(db: Database, settings: Settings) -> Factory:
     return Factory(db, settings)
