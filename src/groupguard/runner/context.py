@@ -43,6 +43,8 @@ class PipelineContext:
     # (least exposure: bytes are kept only when preserved as evidence).
     media_bytes: dict[str, bytes] = field(default_factory=dict)
     media_images: dict[str, Any] = field(default_factory=dict)
+    # The media fields of the event being processed, hashed (see runner.pipeline.EventMedia).
+    event_media: list[Any] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:

@@ -1,0 +1,15 @@
+"""Every extractor the pipeline runs, in order. A new signal family is one module that
+implements signals.base.Extractor and one line here."""
+
+from __future__ import annotations
+
+from groupguard.signals.base import Extractor
+from groupguard.signals.hash_match import HashExtractor
+from groupguard.signals.reports import ReportExtractor
+
+
+def extractors() -> list[Extractor]:
+    return [
+        HashExtractor(),
+        ReportExtractor(),
+    ]
