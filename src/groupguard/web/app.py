@@ -12,8 +12,11 @@ from fastapi import FastAPI
 from groupguard import __version__
 from groupguard.config import Settings
 from groupguard.store import open_database
+from groupguard.web.docs import mount_docs
 
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "groupguard.web.core_api",
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -25,6 +28,7 @@ def create_app(settings: Settings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    mount_docs(app)
     for module in ROUTER_MODULES:
         app.include_router(importlib.import_module(module).router)
     return app
