@@ -214,6 +214,7 @@ def hash_bytes(
         )
     except MediaError as exc:
         if kind is None and str(exc).startswith("not a readable video"):
+            # Neither decoder knows it: say so once rather than quoting FFmpeg.
             raise MediaError("not a recognised image or video format") from exc
         raise
     return MediaHashes(

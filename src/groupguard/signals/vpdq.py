@@ -24,9 +24,10 @@ DEFAULT_FRAME_DISTANCE = 31
 DEFAULT_FRAME_QUALITY = 50
 DEFAULT_QUERY_MATCH_PERCENT = 80.0
 DEFAULT_TARGET_MATCH_PERCENT = 0.0
-# A stream that ends this much before its declared duration is treated as truncated.
-_TRUNCATION_SLACK_SECONDS = 1.0
-_TRUNCATION_SLACK_FRACTION = 0.1
+# A stream that ends this much before its declared duration (or decodes this many fewer
+# frames than its index lists) is treated as truncated.
+_TRUNCATION_SLACK_SECONDS = 0.5
+_TRUNCATION_SLACK_FRACTION = 0.02
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,12 @@ def hash_video(
     try:
         container = av.open(io.BytesIO(data), mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError(f"not a readable video: {exc}") from exc
+        raise MediaError(
+            f"not a readable video (corrupt, truncated or unsupported): {exc}"
+        ) from exc
     try:
         if not container.streams.video:
-            raise MediaError("no video stream in file")
+            raise MediaError("no video stream in file (no frames to hash)")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         declared = _container_duration(container, stream)
@@ -140,6 +143,12 @@ def hash_video(
             raise MediaError(f"corrupt or truncated video at frame {index + 1}: {exc}") from exc
         if not frames:
             raise MediaError("video has no decodable frames")
+        listed = stream.frames or 0
+        decoded = index + 1
+        if listed > 0 and decoded < listed * (1 - _TRUNCATION_SLACK_FRACTION) - 1:
+            raise MediaError(
+                f"video is truncated: decoded {decoded} of the {listed} frames it lists"
+            )
         if declared is not None and rate:
             ended = last_ts + 1.0 / rate
             slack = max(_TRUNCATION_SLACK_SECONDS, declared * _TRUNCATION_SLACK_FRACTION)
