@@ -40,10 +40,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from transforms import SUITE, reference_images, synthetic_photo  # noqa: E402
-
 from groupguard.banks.augment import augment_bank_item  # noqa: E402
 from groupguard.signals.variants import pdq_of, variant_hashes, variant_threshold  # noqa: E402
+from transforms import SUITE, reference_images, synthetic_photo  # noqa: E402
 
 REFERENCE_ROOT = Path("/work/shared/conformance/pdq")
 MIN_QUALITY = 50
@@ -171,6 +170,10 @@ def fit_rate(hist: np.ndarray, n_pairs: int, min_count: int = 20, span: int = 8)
 # ----------------------------------------------------------------------------- main
 
 
+def _ratio(ours: float, anchor: float) -> str:
+    return f"{ours / anchor:.1f}x" if anchor > 0 else ("inf" if ours > 0 else "-")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--known", type=int, default=50, help="synthetic known images")
@@ -262,9 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         r = {m: float(np.mean(recall[m][t])) for m in MODES}
         for m in MODES:
             means[m].append(r[m])
-        ratio = (lambda x: f"{x / r['plain']:.1f}x" if r["plain"] > 0 else "inf")
-        print(f"{t:<{w}} {r['plain']:>10.3f} {r['hash-only']:>10.3f} {ratio(r['hash-only']):>7} "
-              f"{r['media-bank']:>11.3f} {ratio(r['media-bank']):>7}")
+        ho, mb = _ratio(r["hash-only"], r["plain"]), _ratio(r["media-bank"], r["plain"])
+        print(f"{t:<{w}} {r['plain']:>10.3f} {r['hash-only']:>10.3f} {ho:>7} "
+              f"{r['media-bank']:>11.3f} {mb:>7}")
     mean = {m: float(np.mean(means[m])) for m in MODES}
     median = {m: float(np.median(means[m])) for m in MODES}
     print(f"{'MEAN':<{w}} {mean['plain']:>10.3f} {mean['hash-only']:>10.3f} "
@@ -287,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{ {m: wrong[m] for m in MODES} }")
     ok = all(f["false_per_million_queries_at_1M"] <= 1.0 for f in fp.values()
              if not math.isnan(f["false_per_million_queries_at_1M"]))
-    print(f"false-match goal (<= 1 per 1M queries against 1M entries): {'met' if ok else 'NOT met'}")
+    verdict = "met" if ok else "NOT met"
+    print(f"false-match goal (<= 1 per 1M queries against 1M entries): {verdict}")
     print(f"total {time.perf_counter() - t0:.0f}s")
     if a.json:
         print(json.dumps({"recall": {m: {t: float(np.mean(recall[m][t])) for t in names}

@@ -22,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from groupguard.signals.pdq import pdq_from_image
+
 WORK_SIZE = 384
 
 # The eight symmetries of the square, as the transposes that undo them.
@@ -295,18 +297,12 @@ def query_variants(img: Image.Image) -> list[tuple[str, Image.Image]]:
 
 def pdq_of(img: Image.Image) -> tuple[str, int]:
     """PDQ (hex, quality) of one variant, through the same hasher as every other image."""
-    try:
-        from groupguard.signals.pdq import pdq_from_image
-    except ImportError:  # until signals/pdq.py lands: the same reference call
-        import pdqhash
-
-        bits, quality = pdqhash.compute(np.ascontiguousarray(np.asarray(img.convert("RGB"))))
-        return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
     return pdq_from_image(img)
 
 
 def variant_hashes(img: Image.Image) -> list[tuple[str, str, int]]:
-    """(name, pdq hex, quality) for each of `query_variants(img)`."""
+    """(name, pdq hex, quality) for each of `query_variants(img)`: what
+    `hashing.hash_bytes(..., variants=True)` puts in `MediaHashes.pdq_variants`."""
     out = []
     for name, v in query_variants(img):
         pdq, quality = pdq_of(v)
