@@ -50,11 +50,25 @@ def blob_path(settings: Settings, sha256: str) -> Path:
     return settings.home / "evidence" / sha256[:2] / sha256[2:4] / f"{sha256}.enc"
 
 
-def _custody(session: Session, sha256: str, actor: str, action: str, reason: str,
+def add_custody(session: Session, sha256: str, actor: str, action: str, reason: str,
              **details: Any) -> None:
     session.execute(insert(evidence_custody).values(
         sha256=sha256, ts=utcnow(), actor=actor, action=action, reason=reason,
         details=details or None))
+
+
+_SNIFF = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"),
+          (b"RIFF", "webp"), (b"\x1aE\xdf\xa3", "webm"))
+
+
+def sniff_extension(data: bytes, default: str = "bin") -> str:
+    """A file extension from the content's magic bytes, for names NCMEC and LE will see."""
+    for magic, ext in _SNIFF:
+        if data.startswith(magic):
+            return ext
+    if data[4:8] == b"ftyp":
+        return "mp4"
+    return default
 
 
 def add_retention(session: Session, sha256: str, *, basis: str, jurisdiction: str,
@@ -119,7 +133,7 @@ def _store(session: Session, settings: Settings, data: bytes, *, sha256: str, ki
                 **values))
         else:  # the row survived but the blob was lost: re-preserve under the same address
             session.execute(update(evidence).where(evidence.c.sha256 == sha256).values(**values))
-    _custody(session, sha256, actor, "preserve", reason, kind=kind,
+    add_custody(session, sha256, actor, "preserve", reason, kind=kind,
              jurisdiction=jurisdiction.upper())
     add_retention(session, sha256, basis="preservation", jurisdiction=jurisdiction,
                   days=rules.preservation_days)
@@ -184,7 +198,7 @@ def read_media(session: Session, settings: Settings, sha256: str, *, actor: str,
         raise EvidenceError("reading evidence needs a reason (why)")
     record_audit(session, actor, "evidence.access", f"evidence:{sha256}", why=why)
     data = _decrypt(session, settings, sha256, provider)
-    _custody(session, sha256, actor, "access", why)
+    add_custody(session, sha256, actor, "access", why)
     return data
 
 
@@ -207,7 +221,7 @@ def set_legal_hold(session: Session, sha256: str, *, actor: str, reason: str,
         legal_hold=hold, hold_reason=reason if hold else None))
     if result.rowcount == 0:
         raise EvidenceNotFoundError(f"no preserved evidence for {sha256}")
-    _custody(session, sha256, actor, "hold" if hold else "release", reason)
+    add_custody(session, sha256, actor, "hold" if hold else "release", reason)
     record_audit(session, actor, "evidence.hold" if hold else "evidence.release",
                  f"evidence:{sha256}", reason=reason)
 

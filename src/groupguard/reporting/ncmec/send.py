@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from groupguard.config import Settings
 from groupguard.errors import GroupguardError, NotFoundError, ReportError
 from groupguard.reporting.config import ReportingConfig, load_config
-from groupguard.reporting.evidence import add_retention, read_media
+from groupguard.reporting.evidence import add_retention, read_media, sniff_extension
 from groupguard.reporting.ncmec import schema
 from groupguard.reporting.ncmec.client import NcmecClient
 from groupguard.reporting.ncmec.drafts import draft_reports_for_case, file_from_record
@@ -31,22 +31,10 @@ from groupguard.store.tables import cases
 from groupguard.store.tables_reporting import ncmec_report_files, ncmec_reports
 from groupguard.timeutil import utcnow
 
-_SNIFF = ((b"\x89PNG", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF8", "gif"),
-          (b"RIFF", "webp"), (b"\x1aE\xdf\xa3", "webm"))
-
-
-def _extension(data: bytes, default: str) -> str:
-    for magic, ext in _SNIFF:
-        if data.startswith(magic):
-            return ext
-    if data[4:8] == b"ftyp":
-        return "mp4"
-    return default
-
 
 def _file_name(name: str, data: bytes) -> str:
     stem, _, ext = name.rpartition(".")
-    return f"{stem or name}.{_extension(data, ext or 'bin')}"
+    return f"{stem or name}.{sniff_extension(data, ext or 'bin')}"
 
 
 @dataclass
