@@ -150,7 +150,7 @@ class Factory:
 
 @pytest.fixture
 def fake_ncmec():
-    from ncmec_fake_server import FakeNcmec
+    from tests.reporting.ncmec_fake_server import FakeNcmec
 
     with FakeNcmec() as fake:
         yield fake

@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 import xmlschema
 from lxml import etree
-from reporting_cases import group_case, preserve
 from sqlalchemy import select
 
 from groupguard.errors import ReportError
@@ -12,6 +11,7 @@ from groupguard.reporting.ncmec.drafts import draft_reports_for_case
 from groupguard.reporting.ncmec.schema import SchemaViolationError, validate
 from groupguard.store.tables_reporting import ncmec_report_files, ncmec_reports
 from groupguard.timeutil import utcnow
+from tests.reporting.reporting_cases import group_case, preserve
 
 XSD = Path(__file__).parents[1] / "data" / "ncmec" / "cyber_tipline.xsd"
 

@@ -1,6 +1,5 @@
 import pytest
 from lxml import etree
-from reporting_cases import group_case
 from sqlalchemy import select, update
 
 from groupguard.errors import ReportError
@@ -20,6 +19,7 @@ from groupguard.store.tables_reporting import (
     ncmec_report_files,
     ncmec_reports,
 )
+from tests.reporting.reporting_cases import group_case
 
 
 def make_client(fake, *, retries=2, password=None, sleeps=None):
