@@ -311,4 +311,5 @@ api_tokens = Table(
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
 )
+from groupguard.store import tables_banks  # noqa: E402,F401,I001
 from groupguard.store import tables_reporting  # noqa: E402,F401

@@ -1,0 +1,393 @@
+"""Matching media hashes against every bank.
+
+- Exact digests (MD5, SHA-256) are looked up in the database (indexed by value), so they
+  are always current and cost no memory however long the lists grow.
+- PDQ goes through the Hamming index (groupguard.index) at the largest bank threshold, then
+  each bank's own threshold applies. Query-side variants (`MediaHashes.pdq_variants`) are
+  searched too and the variant that matched is reported.
+- vPDQ entries are compared with Meta's vPDQ rule (signals.vpdq.match_vpdq).
+- PDQ of quality below settings.pdq_min_quality is not matched perceptually; the reason is
+  kept (`MatchOutcome.notes`). Digests still match.
+- A match in an allow bank suppresses every other match of the same media.
+
+The matcher catches up incrementally (`refresh`): new entries by id, removals from the
+bank_removals log. With a data home it keeps the index there (snapshot + journal) so a
+restart loads it instead of rebuilding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from groupguard.banks.signal_types import vpdq_frames
+from groupguard.config import Settings
+from groupguard.index import HammingIndex
+from groupguard.index.persist import IndexFileError, Journal, load, save
+from groupguard.signals.vpdq import VpdqFrame, match_vpdq
+from groupguard.store import Database
+from groupguard.store.tables import bank_entries, banks
+from groupguard.store.tables_banks import bank_removals
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BankMatch:
+    bank: str
+    bank_kind: str
+    action_policy: str
+    verified: bool
+    entry_id: int
+    signal_type: str
+    value: str
+    distance: int
+    variant: str
+    tags: list[str]
+    suppressed_by: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"bank": self.bank, "entry": self.entry_id, "signal": self.signal_type,
+                "distance": self.distance, "variant": self.variant,
+                "bank_kind": self.bank_kind, "action_policy": self.action_policy,
+                "verified": self.verified, "tags": self.tags,
+                "suppressed_by": self.suppressed_by}
+
+
+@dataclass
+class MatchOutcome:
+    matches: list[BankMatch]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _BankInfo:
+    name: str
+    kind: str
+    action_policy: str
+    verified: bool
+    pdq_threshold: int | None
+    version: int
+
+
+def _home_of(db: Database) -> Path | None:
+    """The data home holds the SQLite database by default; reuse it for the index."""
+    if db.is_sqlite and db.url.startswith("sqlite:///") and ":memory:" not in db.url:
+        return Path(db.url[len("sqlite:///"):]).parent
+    return None
+
+
+class Matcher:
+    """Build with `Matcher.from_db(db, settings=...)`; call `.match(hashes)`."""
+
+    # Snapshot again when the journal holds this share of the index (and at least 10k ops).
+    COMPACT_SHARE = 0.1
+
+    def __init__(self, db: Database, settings: Settings | None = None, *,
+                 index_dir: Path | None = None, auto_refresh_seconds: float = 1.0):
+        self.db = db
+        self.settings = settings or Settings()
+        self.auto_refresh_seconds = auto_refresh_seconds
+        self._banks: dict[str, _BankInfo] = {}
+        self._bank_stamp: tuple[int, int] | None = None
+        self._index = HammingIndex(threshold=self.settings.pdq_threshold)
+        self._vpdq: dict[int, tuple[str, list[VpdqFrame]]] = {}
+        self._cursor = 0  # highest bank_entries.id seen
+        self._removal_cursor = 0  # highest bank_removals.seq applied
+        self._last_check = 0.0
+        self._index_dir = index_dir
+        self._journal: Journal | None = None
+        self.loaded_from_disk = False
+
+    @classmethod
+    def from_db(cls, db: Database, settings: Settings | None = None, *,
+                persist: bool = True, auto_refresh_seconds: float = 1.0) -> Matcher:
+        index_dir = None
+        if persist:
+            home = settings.home if settings is not None else _home_of(db)
+            if home is not None:
+                index_dir = Path(home) / "index" / "pdq"
+        m = cls(db, settings, index_dir=index_dir, auto_refresh_seconds=auto_refresh_seconds)
+        m._open()
+        with db.session() as session:
+            m.refresh(session)
+        return m
+
+    # ---- persistence --------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if self._index_dir is None:
+            return
+        snap = self._index_dir / "snapshot"
+        if snap.exists():
+            try:
+                index, state = load(snap)
+                index.threshold = self.settings.pdq_threshold
+                journal = Journal(self._index_dir / "journal.bin")
+                journal.replay(index)
+                self._index = index
+                self._cursor = int(state.get("cursor", 0))
+                self._removal_cursor = int(state.get("removal_cursor", 0))
+                self._journal = journal
+                self._replay_journal_meta()
+                self.loaded_from_disk = True
+                return
+            except (IndexFileError, ValueError, KeyError) as exc:
+                log.warning("index at %s unusable (%s); rebuilding from the database",
+                            snap, exc)
+        self._index_dir.mkdir(parents=True, exist_ok=True)
+        self._journal = Journal(self._index_dir / "journal.bin")
+        self._journal.truncate()
+        self._snapshot()
+
+    def _state(self) -> dict[str, Any]:
+        return {"cursor": self._cursor, "removal_cursor": self._removal_cursor}
+
+    def _snapshot(self) -> None:
+        if self._index_dir is None or self._journal is None:
+            return
+        save(self._index, self._index_dir / "snapshot", state=self._state())
+        self._journal.truncate()
+        (self._index_dir / "journal.meta").unlink(missing_ok=True)
+
+    def _replay_journal_meta(self) -> None:
+        """Cursors written beside the journal since the snapshot."""
+        meta = self._index_dir / "journal.meta" if self._index_dir else None
+        if meta is None or not meta.exists():
+            return
+        for line in meta.read_text().splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                break  # a torn last line
+            self._cursor = max(self._cursor, int(rec.get("cursor", 0)))
+            self._removal_cursor = max(self._removal_cursor, int(rec.get("removal_cursor", 0)))
+
+    def _persist_changes(self, added: list[int], removed: list[int]) -> None:
+        if self._index_dir is None or self._journal is None:
+            return
+        if len(self._journal) + len(added) + len(removed) > max(
+                10_000, self.COMPACT_SHARE * len(self._index)):
+            self._snapshot()
+            return
+        for entry_id in added:
+            self._journal.add(entry_id, bytes.fromhex(self._index.hash_of(entry_id)))
+        for entry_id in removed:
+            self._journal.remove(entry_id)
+        self._journal.flush()
+        rec = {"cursor": self._cursor, "removal_cursor": self._removal_cursor}
+        with (self._index_dir / "journal.meta").open("a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+
+    # ---- catching up --------------------------------------------------------------------
+
+    def refresh(self, session: Session) -> int:
+        """Apply bank changes since the last refresh; returns how many entries changed."""
+        self._last_check = time.monotonic()
+        self._load_banks(session)
+        added: list[int] = []
+        removed: list[int] = []
+        rows = session.execute(
+            select(bank_entries.c.id, bank_entries.c.bank, bank_entries.c.signal_type,
+                   bank_entries.c.value)
+            .where(bank_entries.c.id > self._cursor, bank_entries.c.removed_at.is_(None))
+            .order_by(bank_entries.c.id)).all()
+        pdq_rows = [r for r in rows if r.signal_type == "pdq"]
+        if pdq_rows:
+            self._index.add_many([r.id for r in pdq_rows], [r.value for r in pdq_rows])
+            added = [r.id for r in pdq_rows]
+        for r in rows:
+            if r.signal_type == "vpdq":
+                self._vpdq[r.id] = (r.bank, vpdq_frames(r.value))
+        top = session.execute(select(func.max(bank_entries.c.id))).scalar()
+        self._cursor = max(self._cursor, top or 0)
+        for seq, entry_id in session.execute(
+                select(bank_removals.c.seq, bank_removals.c.entry_id)
+                .where(bank_removals.c.seq > self._removal_cursor)
+                .order_by(bank_removals.c.seq)).all():
+            self._removal_cursor = seq
+            if self._index.remove(entry_id):
+                removed.append(entry_id)
+            self._vpdq.pop(entry_id, None)
+        if not self._vpdq_loaded:
+            self._load_vpdq(session)
+        self._persist_changes(added, removed)
+        return len(added) + len(removed)
+
+    _vpdq_loaded = False
+
+    def _load_vpdq(self, session: Session) -> None:
+        # vPDQ entries are few (videos); they are read once per process, then by cursor.
+        for r in session.execute(
+                select(bank_entries.c.id, bank_entries.c.bank, bank_entries.c.value).where(
+                    bank_entries.c.signal_type == "vpdq", bank_entries.c.removed_at.is_(None),
+                    bank_entries.c.id <= self._cursor)):
+            self._vpdq.setdefault(r.id, (r.bank, vpdq_frames(r.value)))
+        self._vpdq_loaded = True
+
+    def _load_banks(self, session: Session) -> None:
+        self._banks = {
+            r.name: _BankInfo(r.name, r.kind, r.action_policy, bool(r.verified),
+                              r.pdq_threshold, r.version)
+            for r in session.execute(select(banks))}
+        self._bank_stamp = self._stamp(session)
+
+    @staticmethod
+    def _stamp(session: Session) -> tuple[int, int]:
+        total, n = session.execute(select(func.coalesce(func.sum(banks.c.version), 0),
+                                          func.count())).one()
+        return int(total), int(n)
+
+    def _maybe_refresh(self) -> None:
+        if time.monotonic() - self._last_check < self.auto_refresh_seconds:
+            return
+        with self.db.session() as session:
+            self._last_check = time.monotonic()
+            if self._stamp(session) != self._bank_stamp:
+                self.refresh(session)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    # ---- matching -----------------------------------------------------------------------
+
+    def threshold_of(self, bank: str) -> int:
+        info = self._banks.get(bank)
+        if info is not None and info.pdq_threshold is not None:
+            return info.pdq_threshold
+        return self.settings.pdq_threshold
+
+    def match(self, hashes: Any) -> list[BankMatch]:
+        return self.match_detail(hashes).matches
+
+    def match_detail(self, hashes: Any) -> MatchOutcome:
+        """Every bank entry this media matches, allow-list suppression applied."""
+        self._maybe_refresh()
+        notes: list[str] = []
+        found: list[BankMatch] = []
+        with self.db.session() as session:
+            found += self._match_digests(session, hashes.md5, hashes.sha256)
+            perceptual = self._match_pdq(hashes, notes)
+            perceptual += self._match_vpdq(hashes)
+            found += self._describe(session, perceptual)
+        return MatchOutcome(self._suppress(found), notes)
+
+    def match_pdq(self, pdq: str) -> list[BankMatch]:
+        """A bare PDQ hash (e.g. `groupguard match --pdq-file`): no quality, no digests."""
+        self._maybe_refresh()
+        with self.db.session() as session:
+            hits = self._pdq_hits([("original", pdq)])
+            return self._suppress(self._describe(session, hits))
+
+    def _match_digests(self, session: Session, md5: str | None, sha256: str | None
+                       ) -> list[BankMatch]:
+        conds = []
+        if md5:
+            conds.append((bank_entries.c.signal_type == "md5") & (bank_entries.c.value == md5))
+        if sha256:
+            conds.append((bank_entries.c.signal_type == "sha256")
+                         & (bank_entries.c.value == sha256))
+        if not conds:
+            return []
+        out = []
+        for r in session.execute(select(bank_entries).where(
+                or_(*conds), bank_entries.c.removed_at.is_(None)).order_by(bank_entries.c.id)):
+            info = self._bank(session, r.bank)
+            if info is None:
+                continue
+            out.append(BankMatch(info.name, info.kind, info.action_policy, info.verified,
+                                 r.id, r.signal_type, r.value, 0, "original",
+                                 list(r.tags or [])))
+        return out
+
+    def _match_pdq(self, hashes: Any, notes: list[str]) -> list[tuple[int, int, str]]:
+        floor = self.settings.pdq_min_quality
+        queries: list[tuple[str, str]] = []
+        if getattr(hashes, "pdq", None):
+            quality = getattr(hashes, "pdq_quality", None)
+            reason = getattr(hashes, "not_matchable_reason", None)
+            if reason:
+                notes.append(reason)
+            elif quality is not None and quality < floor:
+                notes.append(f"PDQ quality {quality} is below {floor}: not matched "
+                             "perceptually (digests still matched)")
+            else:
+                queries.append(("original", hashes.pdq))
+        for name, pdq, quality in getattr(hashes, "pdq_variants", ()) or ():
+            if quality is not None and quality < floor:
+                notes.append(f"variant {name}: PDQ quality {quality} is below {floor}")
+                continue
+            queries.append((name, pdq))
+        return self._pdq_hits(queries)
+
+    def _pdq_hits(self, queries: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+        """(entry id, distance, variant): the nearest variant per entry, the original on a
+        tie. Bank thresholds apply later (_describe): a farther variant of the same entry
+        cannot pass a threshold the nearest one fails."""
+        if not queries or not len(self._index):
+            return []
+        radius = max([self.threshold_of(b) for b in self._banks] or [0])
+        radius = max(radius, self.settings.pdq_threshold)
+        results = self._index.query_many([q for _, q in queries], radius)
+        best: dict[int, tuple[int, int, str]] = {}
+        for order, ((variant, _), hits) in enumerate(zip(queries, results, strict=True)):
+            for entry_id, distance in hits:
+                key = (distance, order)
+                if entry_id not in best or key < best[entry_id][:2]:
+                    best[entry_id] = (distance, order, variant)
+        return [(e, d, v) for e, (d, _, v) in best.items()]
+
+    def _match_vpdq(self, hashes: Any) -> list[tuple[int, int, str]]:
+        frames = getattr(hashes, "vpdq", None)
+        if not frames or not self._vpdq:
+            return []
+        out = []
+        for entry_id, (bank, target) in self._vpdq.items():
+            result = match_vpdq(frames, target, distance=self.threshold_of(bank),
+                                min_quality=self.settings.pdq_min_quality)
+            if result.is_match():
+                # Distance for a video: the share of query frames without a partner, in %.
+                out.append((entry_id, round(100 - result.query_match_percent), "original"))
+        return out
+
+    def _describe(self, session: Session, hits: list[tuple[int, int, str]]
+                  ) -> list[BankMatch]:
+        if not hits:
+            return []
+        rows = {r.id: r for r in session.execute(
+            select(bank_entries).where(bank_entries.c.id.in_([h[0] for h in hits])))}
+        out = []
+        for entry_id, distance, variant in sorted(hits, key=lambda h: (h[1], h[0])):
+            r = rows.get(entry_id)
+            if r is None or r.removed_at is not None:
+                continue  # removed since the last refresh
+            info = self._bank(session, r.bank)
+            if info is None:
+                continue
+            if r.signal_type == "pdq" and distance > self.threshold_of(r.bank):
+                continue
+            out.append(BankMatch(info.name, info.kind, info.action_policy, info.verified,
+                                 entry_id, r.signal_type, r.value, int(distance), variant,
+                                 list(r.tags or [])))
+        return out
+
+    def _bank(self, session: Session, name: str) -> _BankInfo | None:
+        if name not in self._banks:
+            self._load_banks(session)
+        return self._banks.get(name)
+
+    @staticmethod
+    def _suppress(found: list[BankMatch]) -> list[BankMatch]:
+        allow = [m for m in found if m.bank_kind == "allow"]
+        if allow:
+            for m in found:
+                if m.bank_kind != "allow":
+                    m.suppressed_by = allow[0].bank
+        return found
