@@ -16,6 +16,7 @@ from groupguard.web.docs import mount_docs
 
 ROUTER_MODULES: tuple[str, ...] = (
     "groupguard.web.core_api",
+    "groupguard.reporting.api",
 )
 
 
