@@ -26,7 +26,7 @@ def group_case(make, db, settings, *, view=True, verified=True, category="A1"):
              set_by="acc-2", ts=make.t0 + timedelta(hours=3))
     for item in (icon, extra, posted):
         make.match(item, bank)
-        make.signal("group", "g-1", "hash_match", sha256=item.sha256)
+        make.signal("group", "g-1", "hash.exact", sha256=item.sha256)
     if view:
         for item in (icon, extra, posted):
             make.view(item)

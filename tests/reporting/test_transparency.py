@@ -35,12 +35,12 @@ def enforce(make, kind, subject_type, subject_id, signal_kinds, *, hours_after=2
 
 @pytest.fixture
 def month_data(db, make):
-    enforce(make, "ban_account", "account", "a1", ["hash_match", "text_term"], hours_after=1)
-    enforce(make, "ban_account", "account", "a2", ["user_report", "hash_match"],
+    enforce(make, "ban_account", "account", "a1", ["hash.exact", "text.term"], hours_after=1)
+    enforce(make, "ban_account", "account", "a2", ["report.user", "hash.pdq"],
             hours_after=5)
-    enforce(make, "remove_group", "group", "g1", ["classifier_score"], hours_after=3)
-    enforce(make, "remove_group", "group", "g2", ["graph_member_overlap"], via_decision=False)
-    enforce(make, "ban_account", "account", "a-sept", ["hash_match"],
+    enforce(make, "remove_group", "group", "g1", ["classifier.explicit"], hours_after=3)
+    enforce(make, "remove_group", "group", "g2", ["graph.removed_overlap"], via_decision=False)
+    enforce(make, "ban_account", "account", "a-sept", ["hash.exact"],
             at=T - timedelta(days=30))  # another month
     make._exec(insert(actions).values(
         idempotency_key="unban:a2", kind="unban_account", subject_type="account",
@@ -84,9 +84,11 @@ def test_month_metrics(db, month_data):
 
 
 def test_source_names():
-    assert [source_of(k) for k in ("pdq_match", "text_hit", "user_report", "invite_graph",
-                                   "classifier", "weird")] == [
-        "hash match", "text", "user report", "graph", "classifier", "other"]
+    assert [source_of(k) for k in ("hash.exact", "hash.pdq", "text.solicitation",
+                                   "classifier.explicit", "graph.removed_overlap",
+                                   "report.user", "pdq_match", "weird")] == [
+        "hash match", "hash match", "text", "classifier", "graph", "user report",
+        "hash match", "other"]
 
 
 def test_json_csv_and_html_are_written(db, month_data, tmp_path):

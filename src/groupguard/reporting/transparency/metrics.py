@@ -34,8 +34,15 @@ ENFORCEMENTS = {"ban_account": "accounts banned", "remove_group": "groups remove
 REVERSALS = ("unban_account", "restore_group")
 
 
+# Signal kinds are dotted families (signals/base.py): hash.exact, text.term, report.user...
+_FAMILIES = {"hash": "hash match", "text": "text", "classifier": "classifier",
+             "graph": "graph", "report": "user report"}
+
+
 def source_of(kind: str) -> str:
     k = kind.lower()
+    if k.split(".", 1)[0] in _FAMILIES:
+        return _FAMILIES[k.split(".", 1)[0]]
     for source, hints in _HINTS:
         if any(h in k for h in hints):
             return source
