@@ -10,26 +10,16 @@ import base64
 import hashlib
 from pathlib import Path
 
-import numpy as np
-
-from groupguard.sim.images import decode
+from groupguard.signals.hashing import hash_bytes
 
 
 def pdq_of(data: bytes) -> tuple[str, int]:
     """PDQ hex and quality the way the product computes them (decode to RGB, then Meta's
     pdqhash), so that bank entries match what ingest will see."""
-    try:
-        from groupguard.signals.hashing import hash_bytes  # the product's own pipeline
-    except ImportError:
-        hash_bytes = None
-    if hash_bytes is not None:
-        h = hash_bytes(data)
-        if h.pdq is not None:
-            return h.pdq, int(h.pdq_quality or 0)
-    import pdqhash
-
-    bits, quality = pdqhash.compute(np.asarray(decode(data)))
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex(), int(quality)
+    h = hash_bytes(data)
+    if h.pdq is None:
+        raise ValueError("the simulator made an image that has no PDQ hash")
+    return h.pdq, int(h.pdq_quality or 0)
 
 
 def hamming(a: str, b: str) -> int:

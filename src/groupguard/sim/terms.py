@@ -20,7 +20,7 @@ _SOURCES = (
 @dataclass(frozen=True)
 class Term:
     text: str
-    mode: str  # one of MODES; a line without a prefix is a phrase
+    mode: str  # one of MODES; a line without a prefix is an exact token
 
     @property
     def writable(self) -> bool:
@@ -39,7 +39,7 @@ def parse_terms(text: str) -> list[Term]:
         if sep and mode.strip().lower() in MODES:
             terms.append(Term(rest.strip(), mode.strip().lower()))
         else:
-            terms.append(Term(line, "phrase"))
+            terms.append(Term(line, "exact"))
     return [t for t in terms if t.text]
 
 

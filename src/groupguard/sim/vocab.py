@@ -253,6 +253,13 @@ NEAR_WORDS = (
     "tranquil",
     "vantage",
     "glimpse",
+    "brindavan",
+    "snorkel",
+    "kelvin",
+    "plumbing",
+    "druva",
+    "swap",
+    "club",
 )
 NEAR_TEMPLATES = (
     "{word} fans",

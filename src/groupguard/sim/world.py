@@ -458,9 +458,11 @@ class World:
             template = str(self.rng.choice(vocab.NEAR_TEMPLATES))
             name = vocab.fill(template.replace("{word}", word.capitalize()), self.rng)
             extra["near_word"] = word
-            extra["term_distance"] = min(
-                vocab.edit_distance(word, tok) for t in self.terms for tok in t.text.lower().split()
-            )
+            single = [t.text.lower() for t in self.terms if " " not in t.text]
+            extra["term_distance"] = min(vocab.edit_distance(word, t) for t in single)
+            shared = sorted({t.text for t in self.terms if word in t.text.lower().split()})
+            if shared:
+                extra["shares_words_with"] = shared
             why.append("hard_negative:name_near_term")
         desc = vocab.description(self.rng) if self.rng.random() < 0.4 else None
         lookalike_later = False
