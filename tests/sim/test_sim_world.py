@@ -300,3 +300,10 @@ def test_reports_carry_forwarded_messages_and_unfounded_ones_exist(world):
     assert on_good, "unfounded reports are there as hard negatives"
     with_media = [r for r in reports if any(m.media for m in r.messages)]
     assert with_media
+
+
+def test_some_reports_target_an_account_and_name_its_messages_sender(world):
+    reports = [e for e in world["events"] if e.type == "report.filed" and e.target_account]
+    assert reports
+    for r in reports:
+        assert {m.sender for m in r.messages} == {r.target_account}

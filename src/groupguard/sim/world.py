@@ -528,6 +528,15 @@ class World:
                 reason=str(self.rng.choice(["child_safety", "spam", "other"])),
             )
             why.append("hard_negative:single_unfounded_report")
+        elif len(g.members) > 2 and self.rng.random() < 0.02:
+            # Someone reports another member after a quarrel: about an account, unfounded.
+            self.report(
+                g,
+                g.created + self._r(2 * HOUR, 5 * DAY),
+                bad=False,
+                reason=str(self.rng.choice(["harassment", "spam", "child_safety"])),
+                on_account=True,
+            )
         self.truth_groups[g.id] = {"bad": False, "scenario": scenario, "why": why, **extra}
         return g
 
@@ -547,16 +556,26 @@ class World:
     # ---- reports --------------------------------------------------------------------------
 
     def report(
-        self, g: Group, ts: int, *, bad: bool, reason: str, known_media: bool = False
+        self,
+        g: Group,
+        ts: int,
+        *,
+        bad: bool,
+        reason: str,
+        known_media: bool = False,
+        on_account: bool = False,
     ) -> tuple[int, str | None]:
-        """A member reports the group; their client forwards the last five messages. Returns
-        (time, the sender of known media or None)."""
+        """A member reports the group (or, with `on_account`, one sender in it); their
+        client forwards the last five messages. Returns (time, the sender of known media or
+        None)."""
         candidates = [a for a, j in g.members.items() if a not in g.admins and j < ts]
         if not candidates:
             candidates = [a for a, j in g.members.items() if j < ts]
         reporter = candidates[int(self.rng.integers(len(candidates)))]
         senders = [a for a, j in g.members.items() if j < ts - 10 * MIN]
         ring_senders = [a for a in senders if a in g.admins] or senders
+        if on_account:
+            ring_senders = senders = [str(self.rng.choice(ring_senders if bad else senders))]
         messages = []
         media_sender = None
         media_at = int(self.rng.integers(5)) if known_media else -1
@@ -590,7 +609,10 @@ class World:
             target_group=g.id,
             reason=reason,
             messages=messages,
+            **({"target_account": senders[0]} if on_account else {}),
         )
+        if on_account and not bad:
+            self.note_account(senders[0], "reported_unfounded")
         if media_sender:
             self.mark_account(media_sender, "sent_known_media", group=g.id)
         self.note_account(reporter, "reporter" if bad else "reporter_unfounded")
@@ -762,6 +784,7 @@ class World:
                 bad=True,
                 reason="child_safety",
                 known_media=self.rng.random() < 0.3,
+                on_account=self.rng.random() < 0.3,
             )
         self.truth_groups[g.id] = truth
         return g
