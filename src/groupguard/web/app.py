@@ -17,6 +17,7 @@ from groupguard.web.docs import mount_docs
 ROUTER_MODULES: tuple[str, ...] = (
     "groupguard.web.core_api",
     "groupguard.reporting.api",
+    "groupguard.review.web.routes",
 )
 
 

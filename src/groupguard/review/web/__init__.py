@@ -1,0 +1,1 @@
+"""The review console (HTML pages) and the review HTTP API, served by `groupguard serve`."""
