@@ -5,7 +5,7 @@ from argon2 import PasswordHasher
 
 from groupguard.review import users
 from groupguard.review.users import create_user
-from review_seeding import seed_review_store
+from tests.review.review_seeding import seed_review_store
 
 PASSWORD = "correct horse battery"
 

@@ -33,9 +33,8 @@ def test_account_locks_after_repeated_failures_even_with_right_password(db):
     with db.session() as s:
         users.create_user(s, "rita", role="reviewer", password=PW)
     for i in range(users.MAX_FAILURES):
-        with db.session() as s:
-            with pytest.raises(users.AuthError) as err:
-                users.authenticate(s, "rita", f"bad password {i}", ip=f"10.0.0.{i}")
+        with db.session() as s, pytest.raises(users.AuthError) as err:
+            users.authenticate(s, "rita", f"bad password {i}", ip=f"10.0.0.{i}")
     assert isinstance(err.value, users.LockedError)
     with db.session() as s:
         with pytest.raises(users.LockedError):

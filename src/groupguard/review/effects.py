@@ -35,19 +35,10 @@ def enqueue_action(session: Session, *, kind: str, subject: Subject, reason: str
                    key: str, decision_id: int | None, payload: dict | None = None
                    ) -> int | None:
     """Through the actions outbox (idempotent by key)."""
-    outbox = _optional("groupguard.actions.outbox")
-    if outbox is not None:
-        return outbox.enqueue(session, kind=kind, subject=subject, reason=reason,
-                              payload=payload, key=key, decision_id=decision_id)
-    # Until the outbox module is present, write the outbox row it would write.
-    from groupguard.store.tables import actions
+    from groupguard.actions.outbox import enqueue
 
-    if session.execute(select(actions.c.seq).where(actions.c.idempotency_key == key)).first():
-        return None
-    return session.execute(insert(actions).values(
-        idempotency_key=key, kind=kind, subject_type=subject.type, subject_id=subject.id,
-        reason=reason, payload=payload, decision_id=decision_id, status="pending",
-        attempts=0, created_at=utcnow())).inserted_primary_key[0]
+    return enqueue(session, kind=kind, subject=subject, reason=reason, payload=payload,
+                   key=key, decision_id=decision_id)
 
 
 def allow_list(session: Session, shas: list[str], *, actor: str, source: str) -> int:
