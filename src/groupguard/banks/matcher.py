@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from groupguard.banks.signal_types import vpdq_frames
 from groupguard.config import Settings
 from groupguard.index import HammingIndex
 from groupguard.index.persist import IndexFileError, Journal, load, save
+from groupguard.signals.variants import AUG_PREFIX, variant_threshold
 from groupguard.signals.vpdq import VpdqFrame, match_vpdq
 from groupguard.store import Database
 from groupguard.store.tables import bank_entries, banks
@@ -77,6 +80,40 @@ class _BankInfo:
     version: int
 
 
+class _Reader:
+    """Read-only sessions for the matcher. On SQLite every Database session begins
+    IMMEDIATE (the write lock); the matcher is often called inside such a session (the
+    pipeline's unit of work), so its own reads go through a second engine in autocommit
+    mode: WAL lets them proceed beside the open writer."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._engine = None
+        if db.is_sqlite:
+            from sqlalchemy import create_engine, event
+
+            engine = create_engine(db.url, connect_args={"check_same_thread": False,
+                                                         "timeout": 30})
+
+            def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+                dbapi_conn.isolation_level = None
+
+            event.listen(engine, "connect", _pragmas)
+            self._engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self._engine is None:
+            with self.db.session() as s:
+                yield s
+            return
+        with Session(self._engine) as s:
+            yield s
+
+
 def _home_of(db: Database) -> Path | None:
     """The data home holds the SQLite database by default; reuse it for the index."""
     if db.is_sqlite and db.url.startswith("sqlite:///") and ":memory:" not in db.url:
@@ -93,6 +130,7 @@ class Matcher:
     def __init__(self, db: Database, settings: Settings | None = None, *,
                  index_dir: Path | None = None, auto_refresh_seconds: float = 1.0):
         self.db = db
+        self._reader = _Reader(db)
         self.settings = settings or Settings()
         self.auto_refresh_seconds = auto_refresh_seconds
         self._banks: dict[str, _BankInfo] = {}
@@ -116,7 +154,7 @@ class Matcher:
                 index_dir = Path(home) / "index" / "pdq"
         m = cls(db, settings, index_dir=index_dir, auto_refresh_seconds=auto_refresh_seconds)
         m._open()
-        with db.session() as session:
+        with m._reader.session() as session:
             m.refresh(session)
         return m
 
@@ -248,7 +286,7 @@ class Matcher:
     def _maybe_refresh(self) -> None:
         if time.monotonic() - self._last_check < self.auto_refresh_seconds:
             return
-        with self.db.session() as session:
+        with self._reader.session() as session:
             self._last_check = time.monotonic()
             if self._stamp(session) != self._bank_stamp:
                 self.refresh(session)
@@ -272,7 +310,7 @@ class Matcher:
         self._maybe_refresh()
         notes: list[str] = []
         found: list[BankMatch] = []
-        with self.db.session() as session:
+        with self._reader.session() as session:
             found += self._match_digests(session, hashes.md5, hashes.sha256)
             perceptual = self._match_pdq(hashes, notes)
             perceptual += self._match_vpdq(hashes)
@@ -282,7 +320,7 @@ class Matcher:
     def match_pdq(self, pdq: str) -> list[BankMatch]:
         """A bare PDQ hash (e.g. `groupguard match --pdq-file`): no quality, no digests."""
         self._maybe_refresh()
-        with self.db.session() as session:
+        with self._reader.session() as session:
             hits = self._pdq_hits([("original", pdq)])
             return self._suppress(self._describe(session, hits))
 
@@ -328,21 +366,16 @@ class Matcher:
         return self._pdq_hits(queries)
 
     def _pdq_hits(self, queries: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
-        """(entry id, distance, variant): the nearest variant per entry, the original on a
-        tie. Bank thresholds apply later (_describe): a farther variant of the same entry
-        cannot pass a threshold the nearest one fails."""
+        """Every (entry id, distance, variant) within the widest radius; thresholds by bank
+        and by variant apply in _describe, which keeps one hit per entry."""
         if not queries or not len(self._index):
             return []
         radius = max([self.threshold_of(b) for b in self._banks] or [0])
         radius = max(radius, self.settings.pdq_threshold)
         results = self._index.query_many([q for _, q in queries], radius)
-        best: dict[int, tuple[int, int, str]] = {}
-        for order, ((variant, _), hits) in enumerate(zip(queries, results, strict=True)):
-            for entry_id, distance in hits:
-                key = (distance, order)
-                if entry_id not in best or key < best[entry_id][:2]:
-                    best[entry_id] = (distance, order, variant)
-        return [(e, d, v) for e, (d, _, v) in best.items()]
+        return [(entry_id, distance, variant)
+                for (variant, _), hits in zip(queries, results, strict=True)
+                for entry_id, distance in hits]
 
     def _match_vpdq(self, hashes: Any) -> list[tuple[int, int, str]]:
         frames = getattr(hashes, "vpdq", None)
@@ -362,21 +395,45 @@ class Matcher:
         if not hits:
             return []
         rows = {r.id: r for r in session.execute(
-            select(bank_entries).where(bank_entries.c.id.in_([h[0] for h in hits])))}
-        out = []
-        for entry_id, distance, variant in sorted(hits, key=lambda h: (h[1], h[0])):
+            select(bank_entries).where(bank_entries.c.id.in_({h[0] for h in hits})))}
+        best: dict[int, tuple[tuple[int, int], int, str]] = {}
+        for entry_id, distance, variant in hits:
             r = rows.get(entry_id)
             if r is None or r.removed_at is not None:
                 continue  # removed since the last refresh
+            if r.signal_type == "pdq":
+                limit = self._limit(r.bank, variant, list(r.tags or []))
+                if distance > limit:
+                    continue
+            # The original image first, then the nearest variant.
+            rank = (0 if variant == "original" else 1, distance)
+            if entry_id not in best or rank < best[entry_id][0]:
+                best[entry_id] = (rank, distance, variant)
+        out = []
+        for entry_id, (_, distance, variant) in sorted(best.items(),
+                                                       key=lambda kv: (kv[1][1], kv[0])):
+            r = rows[entry_id]
             info = self._bank(session, r.bank)
             if info is None:
                 continue
-            if r.signal_type == "pdq" and distance > self.threshold_of(r.bank):
-                continue
+            tags = list(r.tags or [])
+            aug = next((t for t in tags if t.startswith(AUG_PREFIX)), None)
+            if aug and variant == "original":
+                variant = aug
             out.append(BankMatch(info.name, info.kind, info.action_policy, info.verified,
                                  entry_id, r.signal_type, r.value, int(distance), variant,
-                                 list(r.tags or [])))
+                                 tags))
         return out
+
+    def _limit(self, bank: str, variant: str, tags: list[str]) -> int:
+        """A bank's PDQ radius, narrowed for query variants and bank-side augmented entries
+        (each widens what can match, so each gets a tighter radius)."""
+        base = self.threshold_of(bank)
+        limit = base if variant == "original" else variant_threshold(variant, base)
+        for tag in tags:
+            if tag.startswith(AUG_PREFIX):
+                limit = min(limit, variant_threshold(tag, base))
+        return limit
 
     def _bank(self, session: Session, name: str) -> _BankInfo | None:
         if name not in self._banks:

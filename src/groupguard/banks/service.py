@@ -152,20 +152,26 @@ def _bump(session: Session, name: str) -> None:
                     .values(version=banks.c.version + 1))
 
 
-def add_hashes(session: Session, bank: str | Bank, items: Sequence[tuple[str, str]], *,
+def add_hashes(session: Session, bank: str | Bank,
+               items: Sequence[tuple[str, str] | tuple[str, str, list[str]]], *,
                source: str | None = None, tags: Iterable[str] | None = None,
                media_sha256: str | None = None) -> list[int]:
-    """Add (signal_type, value) pairs; returns one entry id per item, in order. A value
+    """Add (signal_type, value) pairs, or (signal_type, value, tags) for per-item tags;
+    returns one entry id per item, in order. A value
     already live in the bank keeps its entry (and id): re-importing a list is harmless.
     Every item is validated first; a bad one raises InvalidHashError naming its position and
     nothing is added (imports validate line by line before calling this)."""
     current = get_bank(session, bank.name if isinstance(bank, Bank) else bank)
     clean: list[tuple[str, str]] = []
-    for i, (signal_type, value) in enumerate(items, 1):
+    extra: dict[tuple[str, str], list[str]] = {}
+    for i, item in enumerate(items, 1):
         try:
-            clean.append(normalise(signal_type, value))
+            key = normalise(item[0], item[1])
         except InvalidHashError as exc:
             raise InvalidHashError(f"item {i}: {exc}") from None
+        clean.append(key)
+        if len(item) > 2 and item[2]:  # type: ignore[misc]
+            extra.setdefault(key, list(item[2]))  # type: ignore[misc]
     if not clean:
         return []
     tag_list = sorted({t.strip() for t in tags or () if t and t.strip()}) or None
@@ -175,7 +181,8 @@ def add_hashes(session: Session, bank: str | Bank, items: Sequence[tuple[str, st
     new_keys = list(dict.fromkeys(k for k in clean if k not in existing))
     if new_keys:
         rows = [{"bank": current.name, "signal_type": k, "value": v, "source": source,
-                 "tags": tag_list, "added_at": now, "added_version": version,
+                 "tags": sorted(set(tag_list or []) | set(extra.get((k, v), []))) or None,
+                 "added_at": now, "added_version": version,
                  "media_sha256": media_sha256} for k, v in new_keys]
         for lo in range(0, len(rows), 5000):
             session.execute(insert(bank_entries), rows[lo: lo + 5000])

@@ -108,5 +108,5 @@ def _frame(i: int, item: object) -> VpdqFrame:
 
 
 def vpdq_to_value(frames: list[VpdqFrame]) -> str:
-    return json.dumps([f"{f.pdq},{f.quality},{f.ts:.3f}" for f in frames],
-                      separators=(",", ":"))
+    """Byte for byte what threatexchange's vpdq_to_json writes, so values compare equal."""
+    return json.dumps([f"{f.pdq},{f.quality},{float(f.ts):.3}" for f in frames])
