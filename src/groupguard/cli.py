@@ -26,6 +26,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "groupguard.runner.cli",
     "groupguard.signals.cli",
+    "groupguard.signals.text.cli",
     "groupguard.banks.cli",
     "groupguard.policy.cli",
     "groupguard.actions.cli",

@@ -6,10 +6,12 @@ from __future__ import annotations
 from groupguard.signals.base import Extractor
 from groupguard.signals.hash_match import HashExtractor
 from groupguard.signals.reports import ReportExtractor
+from groupguard.signals.text.extractor import TextExtractor
 
 
 def extractors() -> list[Extractor]:
     return [
         HashExtractor(),
         ReportExtractor(),
+        TextExtractor(),
     ]

@@ -18,6 +18,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "groupguard.web.core_api",
     "groupguard.reporting.api",
     "groupguard.review.web.routes",
+    "groupguard.signals.text.api",
 )
 
 
