@@ -18,6 +18,7 @@ from groupguard.reporting.evidence import (
     preserve_record,
     read_media,
     read_record,
+    rewrap_all,
     set_legal_hold,
 )
 from groupguard.reporting.keys import EvidenceKeyError, LocalKeyProvider
@@ -182,3 +183,22 @@ def test_india_preservation_is_180_days(db, settings, make):
     with db.session() as s, pytest.raises(ConfigError, match="unknown jurisdiction"):
         preserve_media(s, settings, item.data, sha256=item.sha256, reason="r", actor="a",
                        jurisdiction="ZZ")
+
+
+def test_key_rotation_keeps_old_evidence_readable_and_rewrap_moves_it(db, settings, make,
+                                                                       tmp_path):
+    old = make.media()
+    with db.session() as s:
+        preserve_media(s, settings, old.data, sha256=old.sha256, reason="r", actor="a")
+    retired = tmp_path / "retired.key"
+    (settings.home / "keys" / "evidence.key").rename(retired)
+    new_key = tmp_path / "new.key"
+    new_key.write_bytes(base64.b64encode(os.urandom(32)))
+    (settings.home / "reporting.yaml").write_text(
+        f"evidence_key_file: {new_key}\nevidence_retired_key_files: [{retired}]\n")
+    with db.session() as s:
+        assert read_media(s, settings, old.sha256, actor="a", why="w") == old.data
+        assert rewrap_all(s, settings, actor="user:admin") == 1
+    (settings.home / "reporting.yaml").write_text(f"evidence_key_file: {new_key}\n")
+    with db.session() as s:  # the retired key is no longer needed
+        assert read_media(s, settings, old.sha256, actor="a", why="w") == old.data

@@ -81,6 +81,7 @@ def test_evidence_commands(db, settings, make, cli_env, tmp_path):
     gg(cli_env, "evidence", "hold", item.sha256, "--reason", "litigation")
     chain = json_lines(gg(cli_env, "evidence", "show", item.sha256, "--json"))
     assert [c["action"] for c in chain] == ["preserve", "access", "hold"]
+    assert "re-wrapped 0" in gg(cli_env, "evidence", "rewrap")
     purge = json_lines(gg(cli_env, "evidence", "purge", "--dry-run", "--json"))[0]
     assert purge["purged"] == [] and purge["dry_run"] is True
 

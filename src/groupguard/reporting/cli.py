@@ -294,6 +294,22 @@ def register(app: typer.Typer) -> None:
             db.dispose()
         out.print(f"legal hold {'lifted' if release else 'set'} on {sha256}")
 
+    @evidence_app.command("rewrap")
+    def evidence_rewrap(ctx: typer.Context,
+                        actor: str = typer.Option(None, help=ACTOR_HELP)) -> None:
+        """After a key rotation: re-wrap every data key under the current master key, so
+        the retired keys (evidence_retired_key_files) can be destroyed."""
+        from groupguard.reporting.evidence import rewrap_all
+
+        settings = settings_of(ctx)
+        db = open_database(settings)
+        try:
+            with db.session() as s:
+                moved = rewrap_all(s, settings, actor=actor or _default_actor())
+        finally:
+            db.dispose()
+        out.print(f"re-wrapped {moved} data key(s) under the current master key")
+
     @evidence_app.command("purge")
     def evidence_purge(
         ctx: typer.Context,

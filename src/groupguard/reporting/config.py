@@ -70,6 +70,8 @@ class ReportingConfig(BaseModel):
     ncmec_backoff_s: float = 1.0
     evidence_key_file: Path | None = None  # default <home>/keys/evidence.key
     evidence_key_env: str = "GROUPGUARD_EVIDENCE_KEY"  # base64 of 32 bytes; wins if set
+    # Old master keys, still able to unwrap data keys until `evidence rewrap` has run.
+    evidence_retired_key_files: list[Path] = Field(default_factory=list)
     signing_key_file: Path | None = None  # default <home>/keys/disclosure-ed25519.pem
 
     def jurisdiction(self, code: str) -> Jurisdiction:

@@ -115,7 +115,7 @@ def _store(session: Session, settings: Settings, data: bytes, *, sha256: str, ki
         nonce = os.urandom(12)
         ciphertext = AESGCM(data_key).encrypt(nonce, data, sha256.encode())
         key_id, wrapped = provider.wrap(data_key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Write then rename, so a crash never leaves a truncated blob at the address.
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -224,6 +224,25 @@ def set_legal_hold(session: Session, sha256: str, *, actor: str, reason: str,
     add_custody(session, sha256, actor, "hold" if hold else "release", reason)
     record_audit(session, actor, "evidence.hold" if hold else "evidence.release",
                  f"evidence:{sha256}", reason=reason)
+
+
+def rewrap_all(session: Session, settings: Settings, *, actor: str,
+               provider: KeyProvider | None = None) -> int:
+    """Re-wrap every data key under the provider's current master key (after a rotation).
+    Blobs are untouched: only the small wrapped keys change. Returns how many moved."""
+    provider = provider or key_provider(settings)
+    moved = 0
+    for row in session.execute(select(evidence.c.sha256, evidence.c.key_id,
+                                      evidence.c.wrapped_key)).all():
+        data_key = provider.unwrap(row.key_id, base64.b64decode(row.wrapped_key))
+        key_id, wrapped = provider.wrap(data_key)
+        if key_id == row.key_id:
+            continue
+        session.execute(update(evidence).where(evidence.c.sha256 == row.sha256).values(
+            key_id=key_id, wrapped_key=base64.b64encode(wrapped).decode()))
+        moved += 1
+    record_audit(session, actor, "evidence.rewrap", None, moved=moved)
+    return moved
 
 
 def custody_chain(session: Session, sha256: str) -> list[dict[str, Any]]:

@@ -62,6 +62,31 @@ class LocalKeyProvider:
             raise EvidenceKeyError(f"data key under {key_id} failed authentication") from exc
 
 
+class RotatingKeyProvider:
+    """The current master key wraps new data keys; retired keys still unwrap old ones until
+    `groupguard evidence rewrap` has moved every blob to the current key."""
+
+    def __init__(self, current: KeyProvider, retired: list[KeyProvider]):
+        self.current = current
+        self.retired = retired
+
+    def wrap(self, data_key: bytes) -> tuple[str, bytes]:
+        return self.current.wrap(data_key)
+
+    def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        for provider in (self.current, *self.retired):
+            if getattr(provider, "key_id", None) == key_id:
+                return provider.unwrap(key_id, wrapped)
+        return self.current.unwrap(key_id, wrapped)  # raises the explanatory error
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        return base64.b64decode(path.read_bytes().strip(), validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: evidence key file is not base64") from exc
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Create a file readable by its owner only; never widen an existing file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,20 +100,23 @@ def key_provider(settings: Settings, config: ReportingConfig | None = None) -> K
     with mode 0600 on first use)."""
     config = config or load_config(settings)
     env_value = os.environ.get(config.evidence_key_env)
+    current: KeyProvider
     if env_value:
         try:
             raw = base64.b64decode(env_value, validate=True)
         except ValueError as exc:
             raise ConfigError(f"{config.evidence_key_env} is not base64") from exc
-        return LocalKeyProvider(raw, source=config.evidence_key_env)
-    path = config.evidence_key_file or settings.home / "keys" / "evidence.key"
-    if not path.exists():
-        _write_private(path, base64.b64encode(os.urandom(32)) + b"\n")
-    try:
-        raw = base64.b64decode(path.read_bytes().strip(), validate=True)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: evidence key file is not base64") from exc
-    return LocalKeyProvider(raw, source=str(path))
+        current = LocalKeyProvider(raw, source=config.evidence_key_env)
+    else:
+        path = config.evidence_key_file or settings.home / "keys" / "evidence.key"
+        if not path.exists():
+            _write_private(path, base64.b64encode(os.urandom(32)) + b"\n")
+        current = LocalKeyProvider(_read_key_file(path), source=str(path))
+    if not config.evidence_retired_key_files:
+        return current
+    retired: list[KeyProvider] = [LocalKeyProvider(_read_key_file(p), source=str(p))
+                                  for p in config.evidence_retired_key_files]
+    return RotatingKeyProvider(current, retired)
 
 
 def signing_key(settings: Settings, config: ReportingConfig | None = None) -> Ed25519PrivateKey:
