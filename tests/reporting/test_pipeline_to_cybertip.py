@@ -3,14 +3,11 @@ NCMEC-verified list, removes the group and preserves the icon; a reviewer views 
 confirms; the report goes to the (fake) NCMEC and the evidence is kept a year."""
 
 import hashlib
-import os
 from datetime import timedelta
 
-import pytest
 from lxml import etree
 from sqlalchemy import insert, select, update
 
-from groupguard.banks.matcher import Matcher
 from groupguard.banks.service import add_hashes, create_bank
 from groupguard.reporting.evidence import has_evidence
 from groupguard.reporting.ncmec.client import NcmecClient
@@ -23,11 +20,6 @@ from groupguard.timeutil import utcnow
 from tests.runner.helpers import Events, benign_image, inline, jpeg_bytes
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GROUPGUARD_TEST_DATABASE_URL"),
-    reason="on SQLite the bank matcher opens its own session inside the pipeline's "
-           "BEGIN IMMEDIATE transaction and waits on that lock (banks.matcher._match_digests); "
-           "runs in the PostgreSQL pass")
 def test_matched_icon_becomes_a_filed_cybertip(settings, db, fake_ncmec):
     icon = jpeg_bytes(benign_image(7, 320))
     sha, md5 = hashlib.sha256(icon).hexdigest(), hashlib.md5(icon).hexdigest()
@@ -39,12 +31,7 @@ def test_matched_icon_becomes_a_filed_cybertip(settings, db, fake_ncmec):
     evs.add("group.created", "zorblax", group_id="g1", name="quexfin swap",
             icon=inline(icon))
     ingest_records(db, numbered_lines(evs.lines()))
-    services = make_services(settings, db)
-    # Built before the pipeline's session opens: on SQLite (BEGIN IMMEDIATE) a matcher
-    # built lazily inside the event's transaction waits on that transaction's own lock.
-    services.get("matcher", lambda sv: Matcher.from_db(sv.db, sv.settings,
-                                                         auto_refresh_seconds=1e9))
-    run_pending(services)
+    run_pending(make_services(settings, db))
     with db.session() as s:
         assert has_evidence(s, settings, sha)
         case = s.execute(select(cases).where(cases.c.subject_id == "g1")).one()
