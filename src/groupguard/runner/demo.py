@@ -38,7 +38,7 @@ def load_manifest_banks(db: Database, manifest_path: Path) -> dict[str, int]:
                 result = term_banks.import_terms(s, bank["name"], text)
                 loaded[bank["name"]] = int(getattr(result, "added", 0))
                 continue
-            if service.get_bank(s, bank["name"]) is None:
+            if not any(b.name == bank["name"] for b in service.list_banks(s)):
                 service.create_bank(s, bank["name"], kind=bank.get("kind", "hash"),
                                     action_policy=bank.get("action_policy", "review"),
                                     pdq_threshold=bank.get("pdq_threshold"),
