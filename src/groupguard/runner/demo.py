@@ -36,7 +36,7 @@ def load_manifest_banks(db: Database, manifest_path: Path) -> dict[str, int]:
                                                 description=bank.get("description"),
                                                 source=bank.get("source"))
                 result = term_banks.import_terms(s, bank["name"], text)
-                loaded[bank["name"]] = int(getattr(result, "added", 0))
+                loaded[bank["name"]] = len(result.added)
                 continue
             if not any(b.name == bank["name"] for b in service.list_banks(s)):
                 service.create_bank(s, bank["name"], kind=bank.get("kind", "hash"),
