@@ -106,7 +106,7 @@ def ingest_records(
 
     def flush() -> None:
         if batch:
-            with db.session() as s:
+            with db.session(write=True) as s:
                 _store_batch(s, batch, report)
             if on_progress:
                 on_progress(len(batch))

@@ -365,7 +365,7 @@ def run_pending(
     while limit is None or report.processed + report.failed < limit:
         take = batch_size if limit is None else min(batch_size,
                                                     limit - report.processed - report.failed)
-        with services.db.session() as session:
+        with services.db.session(write=True) as session:
             _refresh(services, session)
             rows = session.execute(
                 select(events.c.seq, events.c.id, events.c.payload)
@@ -404,7 +404,7 @@ def on_new_matches(services: Services, sha256s: set[str]) -> int:
     matches into signals on every subject that used the media, and decide again. Evidence
     bytes are gone by now (least exposure), so cases ask the platform to preserve them."""
     count = 0
-    with services.db.session() as session:
+    with services.db.session(write=True) as session:
         ctx = PipelineContext(services=services, session=session)
         matcher = matcher_of(ctx)
         matcher.refresh(session)

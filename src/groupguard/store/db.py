@@ -34,9 +34,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    # IMMEDIATE takes the write lock up front, so two writers wait instead of failing later
-    # with "database is locked" when one upgrades from a read.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers (ingest, runner batches) begin IMMEDIATE: they take the write lock up front
+    # and wait for it, instead of failing when a deferred read upgrades to a write after
+    # another writer committed. Everything else begins deferred, so reads never wait.
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -53,6 +57,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
 
     def alembic_config(self) -> Config:
         cfg = Config()
@@ -66,9 +73,10 @@ class Database:
         command.upgrade(self.alembic_config(), "heads")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on error."""
-        s = self._sessions()
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error. `write=True` marks a
+        unit that writes much (on SQLite it takes the write lock when it begins)."""
+        s = (self._write_sessions if write else self._sessions)()
         try:
             yield s
             s.commit()
