@@ -226,12 +226,24 @@ def sync(
     notify: bool = typer.Option(True, "--notify/--no-notify"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Fetch a hash-sharing exchange into a bank (credentials from the environment:
-    GROUPGUARD_NCMEC_USER / GROUPGUARD_NCMEC_PASSWORD, GROUPGUARD_STOPNCII_KEY)."""
+    """Fetch a hash-sharing exchange into a bank. Credentials come from the environment:
+    GROUPGUARD_NCMEC_USER, GROUPGUARD_NCMEC_PASSWORD (and GROUPGUARD_NCMEC_ENVIRONMENT,
+    default Industry); GROUPGUARD_STOPNCII_KEY, GROUPGUARD_STOPNCII_FETCH_KEY."""
+    import os
+
     from groupguard.banks.exchanges import sync_bank
 
+    env = os.environ
+    credentials = {
+        "ncmec": {"user": env.get("GROUPGUARD_NCMEC_USER"),
+                  "password": env.get("GROUPGUARD_NCMEC_PASSWORD"),
+                  "environment": env.get("GROUPGUARD_NCMEC_ENVIRONMENT") or "Industry"},
+        "stopncii": {"key": env.get("GROUPGUARD_STOPNCII_KEY"),
+                     "fetch_key": env.get("GROUPGUARD_STOPNCII_FETCH_KEY")},
+    }.get(exchange, {})
     db = _db(ctx)
-    report = sync_bank(db, name, exchange, endpoint=endpoint, full=full)
+    report = sync_bank(db, name, exchange, endpoint=endpoint, credentials=credentials,
+                       full=full)
     _emit(report.to_json(), as_json,
           f"{name} <- {exchange}: fetched {report.fetched}, added {report.added}, "
           f"removed {report.removed}, errors {len(report.errors)}")

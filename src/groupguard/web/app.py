@@ -19,6 +19,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "groupguard.reporting.api",
     "groupguard.review.web.routes",
     "groupguard.signals.text.api",
+    "groupguard.banks.api",
 )
 
 
