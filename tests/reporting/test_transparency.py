@@ -45,6 +45,13 @@ def month_data(db, make):
     make._exec(insert(actions).values(
         idempotency_key="unban:a2", kind="unban_account", subject_type="account",
         subject_id="a2", reason="appeal upheld", status="delivered", created_at=T))
+    granted = make._exec(insert(decisions).values(
+        subject_type="group", subject_id="g1", source="appeal", outcome="reverse",
+        explanation="appeal granted", created_at=T)).inserted_primary_key[0]
+    make._exec(insert(actions).values(
+        idempotency_key="restore:g1", kind="restore_group", subject_type="group",
+        subject_id="g1", reason="appeal granted", decision_id=granted, status="delivered",
+        created_at=T))
     make._exec(insert(cases).values(
         kind="appeal", subject_type="account", subject_id="a2", status="closed",
         reason="appeal", opened_at=T, updated_at=T))
@@ -76,7 +83,7 @@ def test_month_metrics(db, month_data):
     assert m["law_enforcement_requests"] == {"received": 3, "answered": 2,
                                              "answered_in_time": 1, "answered_late": 1,
                                              "open": 1}
-    assert m["appeals"] == {"received": 1, "reversals": 1}
+    assert m["appeals"] == {"received": 1, "reversals": 2}
     with db.session() as s:
         assert month_metrics(s, "2026-09")["enforcement"]["accounts banned"]["total"] == 1
         with pytest.raises(GroupguardError, match="YYYY-MM"):
@@ -94,7 +101,7 @@ def test_source_names():
 def test_json_csv_and_html_are_written(db, month_data, tmp_path):
     with db.session() as s:
         paths = write_report(month_metrics(s, "2026-10"), tmp_path)
-    assert json.loads(paths["json"].read_text())["appeals"]["reversals"] == 1
+    assert json.loads(paths["json"].read_text())["appeals"]["reversals"] == 2
     rows = list(csv.DictReader(paths["csv"].open()))
     assert {"metric": "groups removed", "dimension": "source: graph", "value": "1"} in rows
     html = paths["html"].read_text()

@@ -93,8 +93,13 @@ def month_metrics(session: Session, month: str) -> dict[str, Any]:
         if sigs:
             delays.append((as_utc(act.created_at) - as_utc(sigs[0].created_at))
                           .total_seconds())
-    reversals = session.execute(select(actions.c.seq).where(
-        actions.c.kind.in_(REVERSALS), in_month(actions.c.created_at))).all()
+    # A reversal is an appeal granted (decision "reverse") or an enforcement undone by an
+    # unban/restore action that no such decision explains.
+    granted = set(session.execute(select(decisions.c.id).where(
+        decisions.c.outcome == "reverse", in_month(decisions.c.created_at))).scalars())
+    undone = session.execute(select(actions.c.decision_id).where(
+        actions.c.kind.in_(REVERSALS), in_month(actions.c.created_at))).scalars().all()
+    reversals = len(granted) + sum(1 for d in undone if d not in granted)
     appeals = session.execute(select(cases.c.id).where(
         cases.c.kind == "appeal", in_month(cases.c.opened_at))).all()
     finished = session.execute(select(ncmec_reports.c.id).where(
@@ -120,5 +125,5 @@ def month_metrics(session: Session, month: str) -> dict[str, Any]:
             "received": len(le_rows), "answered": len(answered),
             "answered_in_time": len(in_time), "answered_late": len(answered) - len(in_time),
             "open": len(le_rows) - len(answered)},
-        "appeals": {"received": len(appeals), "reversals": len(reversals)},
+        "appeals": {"received": len(appeals), "reversals": reversals},
     }
