@@ -143,15 +143,26 @@ def case_media(session: Session, case, signal_rows) -> list[dict[str, Any]]:  # 
 
 
 def open_cases_with_media(session: Session, shas: list[str]) -> dict[str, set[int]]:
-    """Open or escalated cases whose undecided signals involve each file."""
-    q = (select(signals.c.sha256, cases.c.id)
-         .join(cases, and_(cases.c.subject_type == signals.c.subject_type,
-                           cases.c.subject_id == signals.c.subject_id))
-         .where(signals.c.sha256.in_(shas), cases.c.status.in_(("open", "escalated")),
-                cases.c.kind == "review", pending_signals_clause()))
+    """Open or escalated cases whose undecided signals involve each file. Two steps (the
+    file's subjects by the SHA-256 index, then their cases by the subject index), so that
+    no planner starts from the whole open queue."""
+    subjects: dict[tuple[str, str], set[str]] = {}
+    for sha, st, sid in session.execute(
+            select(signals.c.sha256, signals.c.subject_type, signals.c.subject_id)
+            .where(signals.c.sha256.in_(shas), pending_signals_clause())):
+        subjects.setdefault((st, sid), set()).add(sha)
     out: dict[str, set[int]] = {}
-    for sha, cid in session.execute(q):
-        out.setdefault(sha, set()).add(cid)
+    if not subjects:
+        return out
+    conds = [and_(cases.c.subject_type == st, cases.c.subject_id == sid)
+             for st, sid in subjects]
+    for chunk in range(0, len(conds), 200):
+        for cid, st, sid in session.execute(
+                select(cases.c.id, cases.c.subject_type, cases.c.subject_id)
+                .where(or_(*conds[chunk:chunk + 200]),
+                       cases.c.status.in_(("open", "escalated")), cases.c.kind == "review")):
+            for sha in subjects[(st, sid)]:
+                out.setdefault(sha, set()).add(cid)
     return out
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from groupguard.store.tables import ID, TS, metadata
+from groupguard.store.tables import ID, TS, metadata, signals
 
 review_users = Table(
     "review_users",
@@ -148,3 +148,7 @@ review_followups = Table(
     Column("done_at", TS),
     UniqueConstraint("case_id", "kind", name="uq_review_followups_case_kind"),
 )
+
+# The case page finds the other open cases showing the same file (bulk decisions) by the
+# signal's SHA-256; the core table has no index on it.
+Index("ix_review_signals_sha256", signals.c.sha256)
