@@ -85,6 +85,7 @@ def _work_copy(img: Image.Image) -> Image.Image:
 # ------------------------------------------------------------------- border and band trims
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive)
+START_TOL = 8
 
 
 def _near(lines: np.ndarray, colour: np.ndarray, tol: int) -> np.ndarray:
@@ -133,8 +134,8 @@ def _band_end(ok: np.ndarray, *, gap: int) -> int:
 def _trim_side(a: np.ndarray, *, tol: int, min_frac: float, max_bands: int, limit: int) -> int:
     """How many leading rows of `a` (rows x cols x 3) are frame rather than picture.
 
-    A band starts at the edge with a row that is one flat colour (at least 90% of it within
-    `tol`: a border, or a caption band's blank margin) and goes on while at least `min_frac`
+    A band starts at the edge with a row that is one flat colour (95% of it within
+    START_TOL: a border, or a caption band's blank margin) and goes on while at least `min_frac`
     of a row keeps that colour (text and icons on a band are the rest). With max_bands > 1 a
     new band may start where the previous one ended, but only at a sharp colour step, so a
     smooth sky gradient is not eaten a few rows at a time."""
@@ -144,7 +145,8 @@ def _trim_side(a: np.ndarray, *, tol: int, min_frac: float, max_bands: int, limi
         return 0
     while bands < max_bands and n < limit:
         colour = np.median(a[n], axis=0)
-        if _near(a[n : n + 1], colour, tol)[0] < 0.9:
+        # a band starts with a truly flat line; a carpet or a wall is only nearly flat
+        if _near(a[n : n + 1], colour, START_TOL)[0] < 0.95:
             break
         if bands > 0:
             step = np.abs(colour - np.median(a[n - 1], axis=0)).max()
