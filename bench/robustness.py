@@ -125,11 +125,19 @@ def radii(qnames: list[str], bnames: list[str], mode: str, base: int) -> np.ndar
     return np.minimum(qr[:, None], br[None, :])
 
 
-def search(hashes, bank: Bank, mode: str, base: int, chunk: int = 4000):
-    """For each query (owner, [(variant, pdq, quality)]), the owners of matched entries, and
-    margin statistics (distance - radius) over every pair for the false-match fit."""
+def _family(qname: str, bname: str) -> str:
+    if bname != "orig":
+        return bname.split("_", 1)[0]  # aug:crop, aug:rotcrop
+    return qname
+
+
+def search(hashes, bank: Bank, mode: str, base: int, chunk: int = 2000):
+    """For each query (owner, [(variant, pdq, quality)]), the owners of matched entries and
+    the variant that matched each; and, per variant family, histograms over every pair of
+    the margin (distance - radius) and of (distance - base), for the false-match fit."""
     media = mode == "media-bank"
     b_words, b_owner, b_names = bank.arrays(media)
+    b_fam = np.array([n.split("_", 1)[0] if n != "orig" else "" for n in b_names])
     q_rows, q_names, q_of = [], [], []
     for qi, (_owner, variants) in enumerate(hashes):
         for name, pdq, quality in variants:
@@ -140,17 +148,30 @@ def search(hashes, bank: Bank, mode: str, base: int, chunk: int = 4000):
             q_of.append(qi)
     q_words = to_words(q_rows)
     q_of_arr = np.array(q_of, dtype=np.int64)
-    matched: list[set[int]] = [set() for _ in hashes]
-    margin_hist = np.zeros(300, np.int64)  # counts of pairs by margin + 128
+    matched: list[dict[int, str]] = [{} for _ in hashes]
+    hists: dict[str, list[np.ndarray]] = {}
+    fams = sorted(set(b_fam))
     for s in range(0, len(q_rows), chunk):
         d = distances(q_words[s : s + chunk], b_words).astype(np.int16)
-        r = radii(q_names[s : s + chunk], b_names, mode, base)
-        m = d - r
-        margin_hist += np.bincount((m + 128).ravel(), minlength=300)[:300]
+        names = q_names[s : s + chunk]
+        m = d - radii(names, b_names, mode, base)
         qi, bi = np.nonzero(m <= 0)
         for a, b in zip(qi, bi, strict=True):
-            matched[int(q_of_arr[s + a])].add(int(b_owner[b]))
-    return matched, margin_hist, len(q_rows)
+            owner = int(b_owner[b])
+            got = matched[int(q_of_arr[s + a])]
+            if owner not in got:
+                got[owner] = _family(names[a], b_names[b])
+        for qname in sorted(set(names)):
+            rows = np.array([i for i, n in enumerate(names) if n == qname])
+            for fam in fams:
+                cols = b_fam == fam
+                key = qname if fam == "" else fam
+                h = hists.setdefault(key, [np.zeros(300, np.int64), np.zeros(300, np.int64)])
+                mm = m[np.ix_(rows, cols)].ravel()
+                dd = d[np.ix_(rows, cols)].ravel() - base
+                h[0] += np.bincount(np.clip(mm + 128, 0, 299), minlength=300)[:300]
+                h[1] += np.bincount(np.clip(dd + 128, 0, 299), minlength=300)[:300]
+    return matched, hists, len(q_rows)
 
 
 def fit_rate(hist: np.ndarray, n_pairs: int, min_count: int = 20, span: int = 8):
@@ -178,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--known", type=int, default=50, help="synthetic known images")
     p.add_argument("--filler", type=int, default=250, help="extra distinct bank items")
+    p.add_argument("--media-filler", type=int, default=40,
+                   help="how many filler items also get augmented entries (each ~200)")
     p.add_argument("--distractors", type=int, default=300, help="distinct query images")
     p.add_argument("--threshold", type=int, default=31)
     p.add_argument("--workers", type=int, default=2)
@@ -188,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="also print one JSON summary line")
     a = p.parse_args(argv)
     if a.full:
-        a.known, a.filler, a.distractors = 300, 2000, 2000
+        a.known, a.filler, a.distractors, a.media_filler = 300, 2000, 2000, 300
     names = [t for t in a.transforms.split(",") if t] or list(SUITE)
     t0 = time.perf_counter()
     refs = [] if a.no_reference or not REFERENCE_ROOT.exists() else reference_images(
@@ -206,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with mp.Pool(a.workers, initializer=_init, initargs=(refs,)) as pool:
         _init(refs)
-        bank_jobs = [(k, key, owner, True) for owner, (k, key) in enumerate(known + filler)]
+        media_items = len(known) + a.media_filler
+        bank_jobs = [(k, key, owner, owner < media_items)
+                     for owner, (k, key) in enumerate(known + filler)]
         bank = Bank()
         for owner, entries in pool.imap(bank_job, bank_jobs, chunksize=4):
             for name, h, q in entries:
@@ -233,21 +258,26 @@ def main(argv: list[str] | None = None) -> int:
     fp: dict[str, dict] = {}
     qhashes = [(owner, variants) for owner, _t, variants in queries]
     dhashes = [(owner, variants) for owner, _t, variants in distractors]
+    per_family: dict[str, dict[str, dict]] = {}
+    credit: dict[str, dict[str, int]] = {m: {} for m in MODES}
     for mode in MODES:
         matched, _, _ = search(qhashes, bank, mode, a.threshold)
         for (owner, tname, _v), m in zip(queries, matched, strict=True):
             recall[mode][tname].append(owner in m)
-            wrong[mode] += len(m - {owner})
-        dmatched, hist, n_q = search(dhashes, bank, mode, a.threshold)
+            wrong[mode] += len(set(m) - {owner})
+            if owner in m:
+                credit[mode][m[owner]] = credit[mode].get(m[owner], 0) + 1
+        dmatched, hists, n_q = search(dhashes, bank, mode, a.threshold)
         n_entries = n_orig if mode != "media-bank" else len(bank.names)
-        n_pairs = n_q * n_entries
-        observed, rate, fit = fit_rate(hist, n_pairs)
-        per_query_pairs = n_q / max(1, len(dhashes))
+        total = np.sum([h[0] for h in hists.values()], axis=0)
+        n_pairs = int(total.sum())
+        observed, rate, fit = fit_rate(total, n_pairs)
+        per_query_pairs = n_pairs / max(1, len(dhashes)) / max(1, n_entries)
         fp[mode] = {
             "distractor_queries": len(dhashes),
             "queries_with_false_match": sum(1 for m in dmatched if m),
             "pairs": n_pairs,
-            "variants_per_query": round(per_query_pairs, 2),
+            "variants_per_query": round(n_q / max(1, len(dhashes)), 2),
             "pairs_within_radius": observed,
             "pair_rate_extrapolated": rate,
             "fit_margins": fit,
@@ -255,6 +285,14 @@ def main(argv: list[str] | None = None) -> int:
             "false_per_million_queries_at_1M": rate * per_query_pairs * 1e12,
             "known_cross_matches": wrong[mode],
         }
+        per_family[mode] = {}
+        for fam, (hm, hd) in sorted(hists.items()):
+            pairs = int(hm.sum())
+            obs, r_at, _ = fit_rate(hm, pairs)
+            _, r_base, _ = fit_rate(hd, pairs)
+            per_family[mode][fam] = {"pairs": pairs, "within_radius": obs,
+                                     "rate_at_radius": r_at, "rate_at_base": r_base,
+                                     "recall_credit": credit[mode].get(fam, 0)}
 
     w = max(len(t) for t in names) + 2
     print()
@@ -286,6 +324,16 @@ def main(argv: list[str] | None = None) -> int:
               f"{f['variants_per_query']:>6} {f['pairs']:>12} {f['pairs_within_radius']:>9} "
               f"{f['pair_rate_extrapolated']:>16.2e} "
               f"{f['false_per_million_queries_at_1M']:>22.3g}")
+    print()
+    print("per variant family (media-bank run): pairs, observed within radius, fitted pair "
+          "rate at its radius and at the base radius, edited queries it found first")
+    print(f"{'family':<14} {'radius':>6} {'pairs':>11} {'<=r':>5} {'rate@r':>10} "
+          f"{'rate@base':>10} {'found':>6}")
+    for fam, f in per_family["media-bank"].items():
+        rname = "" if fam == "orig" else (fam + "_x" if fam.startswith("aug:") else fam)
+        print(f"{fam:<14} {variant_threshold(rname, a.threshold):>6} {f['pairs']:>11} "
+              f"{f['within_radius']:>5} {f['rate_at_radius']:>10.2e} "
+              f"{f['rate_at_base']:>10.2e} {f['recall_credit']:>6}")
     print(f"known-vs-known cross matches (distinct known items matching each other): "
           f"{ {m: wrong[m] for m in MODES} }")
     ok = all(f["false_per_million_queries_at_1M"] <= 1.0 for f in fp.values()
@@ -295,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"total {time.perf_counter() - t0:.0f}s")
     if a.json:
         print(json.dumps({"recall": {m: {t: float(np.mean(recall[m][t])) for t in names}
-                                     for m in MODES}, "mean": mean, "false_matches": fp}))
+                                     for m in MODES}, "mean": mean, "false_matches": fp,
+                          "per_family": per_family}))
     return 0
 
 

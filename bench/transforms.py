@@ -156,11 +156,13 @@ def caption_band(img: Image.Image, rng: np.random.Generator) -> Image.Image:
 
 
 def crop(frac: float) -> Transform:
-    """Keep (1 - frac) of each side's length, at a random position."""
+    """Keep about (1 - frac) of each side's length (frac jittered by +-1 point, so no bank
+    window lines up by construction), at a random position."""
 
     def t(img: Image.Image, rng: np.random.Generator) -> Image.Image:
         w, h = img.size
-        cw, ch = round(w * (1 - frac)), round(h * (1 - frac))
+        f = frac + rng.uniform(-0.01, 0.01)
+        cw, ch = round(w * (1 - f)), round(h * (1 - f))
         x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
         return img.crop((x, y, x + cw, y + ch))
 
@@ -200,11 +202,12 @@ def transpose(op: Image.Transpose) -> Transform:
 
 
 def rotate(degrees: float, *, fill: bool) -> Transform:
-    """Rotate by about `degrees` (random sign). fill=True keeps the whole picture and fills the
-    corners (what editors do); fill=False crops to the largest upright rectangle inside."""
+    """Rotate by `degrees` +-1 (random sign and jitter). fill=True keeps the whole picture
+    and fills the corners (what editors do); fill=False crops to the largest upright
+    rectangle inside."""
 
     def t(img: Image.Image, rng: np.random.Generator) -> Image.Image:
-        a = degrees if rng.random() < 0.5 else -degrees
+        a = (degrees + rng.uniform(-1, 1)) * (1 if rng.random() < 0.5 else -1)
         if fill:
             colour = (0, 0, 0) if rng.random() < 0.5 else (255, 255, 255)
             return img.rotate(a, resample=Image.BICUBIC, expand=True, fillcolor=colour)

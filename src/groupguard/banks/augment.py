@@ -5,8 +5,9 @@ so a copy that was cropped or turned a few degrees lands within reach of one ent
 Query-side variants (signals/variants.py) already undo flips, turns, borders, bands, frames
 and filled rotations; what a query cannot undo is lost picture (a crop, or a rotation whose
 corners were cut off). The bank side covers those: crops of 5-20% at the centre, sides and
-corners, and rotations by 3 and 6 degrees cropped to the picture. Each entry is named
-"aug:<family>_<where>" and matched with `variants.variant_threshold(name, base)`.
+corners (a grid, below), and rotations by 2 to 8 degrees cropped to the picture: about 200
+entries per item. Each entry is named "aug:<family>_<where>" and matched with
+`variants.variant_threshold(name, base)`.
 """
 
 from __future__ import annotations
@@ -17,25 +18,29 @@ from PIL import Image
 
 from groupguard.signals.variants import AUG_PREFIX, WORK_SIZE, pdq_of
 
-# (name, keep fraction of each side, anchor x, anchor y): anchors 0 = left/top, 0.5 = centre
-_CROPS: tuple[tuple[str, float, float, float], ...] = (
-    ("crop_c8", 0.92, 0.5, 0.5),
-    ("crop_c14", 0.86, 0.5, 0.5),
-    ("crop_c20", 0.80, 0.5, 0.5),
-    ("crop_tl10", 0.90, 0.0, 0.0),
-    ("crop_tr10", 0.90, 1.0, 0.0),
-    ("crop_bl10", 0.90, 0.0, 1.0),
-    ("crop_br10", 0.90, 1.0, 1.0),
-    ("crop_t10", 0.90, 0.5, 0.0),
-    ("crop_b10", 0.90, 0.5, 1.0),
-    ("crop_l10", 0.90, 0.0, 0.5),
-    ("crop_r10", 0.90, 1.0, 0.5),
-    ("crop_tl16", 0.84, 0.0, 0.0),
-    ("crop_tr16", 0.84, 1.0, 0.0),
-    ("crop_bl16", 0.84, 0.0, 1.0),
-    ("crop_br16", 0.84, 1.0, 1.0),
-)
-_ROTATIONS: tuple[float, ...] = (-6.0, -3.0, 3.0, 6.0)
+# PDQ moves about 20 bits for a 1% shift of the frame and about 12 bits for a 1% change of
+# scale, so crops are indexed on a grid: kept side 97% down to 85% in 3-point steps, and at
+# each scale window positions 2% apart (corners and edges included); rotations every degree
+# from 2 to 8 either way (half a degree off costs about 17 bits).
+CROP_KEEPS: tuple[float, ...] = (0.97, 0.94, 0.91, 0.88, 0.85)
+CROP_STEP = 0.02
+ROTATIONS: tuple[float, ...] = tuple(float(d) for d in (-8, -7, -6, -5, -4, -3, -2,
+                                                        2, 3, 4, 5, 6, 7, 8))
+
+
+def crop_windows(keeps: tuple[float, ...] = CROP_KEEPS, step: float = CROP_STEP
+                 ) -> list[tuple[str, float, float, float]]:
+    """(name, keep, anchor x, anchor y) of every indexed crop window; anchors run from 0
+    (left/top) to 1 (right/bottom)."""
+    out = []
+    for keep in keeps:
+        n = max(1, math.ceil((1 - keep) / step - 1e-9) + 1)
+        anchors = [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
+        for ax in anchors:
+            for ay in anchors:
+                out.append((f"crop_{round(keep * 100)}_{round(ax * 100)}_{round(ay * 100)}",
+                            keep, ax, ay))
+    return out
 
 
 def _crop(img: Image.Image, keep: float, ax: float, ay: float) -> Image.Image:
@@ -61,8 +66,9 @@ def augmented_images(img: Image.Image) -> list[tuple[str, Image.Image]]:
     if max(work.size) > WORK_SIZE:
         work = work.copy()
         work.thumbnail((WORK_SIZE, WORK_SIZE), Image.BILINEAR)
-    out = [(AUG_PREFIX + name, _crop(work, keep, ax, ay)) for name, keep, ax, ay in _CROPS]
-    for deg in _ROTATIONS:
+    out = [(AUG_PREFIX + name, _crop(work, keep, ax, ay))
+           for name, keep, ax, ay in crop_windows()]
+    for deg in ROTATIONS:
         out.append((f"{AUG_PREFIX}rotcrop_{deg:+.0f}", _rotate_crop(work, deg)))
     return out
 

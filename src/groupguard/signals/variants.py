@@ -59,7 +59,7 @@ _OFFSETS: dict[str, int] = {
 # Bank-side augmented entries (banks/augment.py) are named "aug:<name>"; their radius is set
 # there but looked up here so the matcher has one place to ask.
 AUG_PREFIX = "aug:"
-_AUG_OFFSETS: dict[str, int] = {"crop": -6, "rotcrop": -6}
+_AUG_OFFSETS: dict[str, int] = {"crop": -2, "rotcrop": -2}
 
 
 def variant_threshold(name: str, base_threshold: int) -> int:
