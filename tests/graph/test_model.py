@@ -6,9 +6,10 @@ from groupguard.graph.adjacency import ADMIN, CREATOR, FORMER, MEMBER, Adjacency
 
 def test_adjacency_delta_merges_into_the_same_rows_as_a_bulk_build():
     rng = np.random.default_rng(3)
-    rows = rng.integers(0, 50, 2000)
-    cols = rng.integers(0, 400, 2000)
-    state = rng.integers(0, 3, 2000).astype(np.int8)
+    pairs = np.unique(rng.integers(0, 50 * 400, 2000))  # distinct (row, col) pairs
+    rng.shuffle(pairs)
+    rows, cols = pairs // 400, pairs % 400
+    state = rng.integers(0, 3, len(pairs)).astype(np.int8)
     adj = Adjacency(merge_min=64, merge_ratio=0.0)
     for r, c, s in zip(rows.tolist(), cols.tolist(), state.tolist(), strict=True):
         adj.set(r, c, s)

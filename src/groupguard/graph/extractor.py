@@ -148,5 +148,6 @@ def _admins_of_removed(graph: MembershipGraph, g: int) -> list[Signal]:
         word = "the creator" if r == 2 else "an admin"
         out.append(Signal(Subject("account", graph.accounts.name(a)), "graph.removed_overlap",
                           0.4 if r == 2 else 0.3, f"was {word} of group {name} when it was removed",
-                          details={"source_group": name, "role": "creator" if r == 2 else "admin"}))
+                          details={"source_group": name,
+                                   "actor_role": "creator" if r == 2 else "admin"}))
     return out

@@ -32,6 +32,14 @@ class Interner:
             self._names.append(name)
         return idx
 
+    def extend_new(self, names: list[str]) -> None:
+        """Bulk-add names; at 10M this is several times faster than add() in a loop."""
+        start = len(self._names)
+        self._index.update(zip(names, range(start, start + len(names)), strict=True))
+        if len(self._index) != start + len(names):
+            raise ValueError("extend_new() got a name twice or one already known")
+        self._names.extend(names)
+
     def add_many(self, names: Iterable[str]) -> np.ndarray:
         add = self.add
         return np.fromiter((add(n) for n in names), dtype=np.int64)

@@ -310,14 +310,10 @@ class MembershipGraph:
         """Build from edge arrays (active memberships) in one pass; ids are `a<i>`/`g<i>`
         unless names are given. Counters start clean: no removals, no bans."""
         graph = cls()
-        for i in range(n_accounts) if account_names is None else []:
-            graph.accounts.add(f"a{i}")
-        for name in account_names or []:
-            graph.accounts.add(name)
-        for i in range(n_groups) if group_names is None else []:
-            graph.groups.add(f"g{i}")
-        for name in group_names or []:
-            graph.groups.add(name)
+        graph.accounts.extend_new(account_names if account_names is not None
+                                  else [f"a{i}" for i in range(n_accounts)])
+        graph.groups.extend_new(group_names if group_names is not None
+                                else [f"g{i}" for i in range(n_groups)])
         graph.a.ensure(n_accounts)
         graph.g.ensure(n_groups)
         roles = np.asarray(roles, np.int8)

@@ -95,8 +95,9 @@ def _top_removed_source(
     if not removed.any():
         return None
     rows, grp = rows[removed], grp[removed]
-    pairs = np.unique(np.stack([grp, rows]), axis=1)  # one count per account per group
-    ids, counts = np.unique(pairs[0], return_counts=True)
+    width = int(rows.max()) + 1
+    pairs = np.unique(grp * width + rows)  # one count per account per group
+    ids, counts = np.unique(pairs // width, return_counts=True)
     best = int(np.argmax(counts))
     g = int(ids[best])
     return g, int(counts[best]), float(graph.g.removed_at[g])

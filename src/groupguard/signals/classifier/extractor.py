@@ -109,7 +109,8 @@ def _signals(
         out.append(Signal(
             subject=Subject("account", set_by), kind=KIND, strength=top.score,
             reason=f"set the icon of group {subject.id}, which {scored}",
-            details={**details, "role": "icon_setter", "group": subject.id},
+            details={**details, "role": "icon_setter", "actor_role": "setter",
+                     "group": subject.id},
             sha256=sha, event_id=event.id,
         ))
     return out
