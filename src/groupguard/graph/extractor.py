@@ -2,9 +2,9 @@
 turns removals and bans into signals about related groups and accounts.
 
 The graph is a runner service (`ctx.service("graph", ...)`), loaded from the store once per
-process and then updated by every event; updates are idempotent, so an event replayed
-after a crash changes nothing twice. Enforcement is dated by the latest event time seen,
-so simulated and replayed histories read the same as live ones.
+process (through the pipeline's session) and then updated by every event; updates are
+idempotent, so an event replayed after a crash changes nothing twice. Enforcement is dated
+by the latest event time seen, so simulated and replayed histories read like live ones.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from groupguard.signals.base import Enforcement, Signal, Subject
 from groupguard.timeutil import utcnow
 
 if TYPE_CHECKING:
-    from groupguard.runner.context import PipelineContext, Services
+    from sqlalchemy.orm import Session
+
+    from groupguard.runner.context import PipelineContext
 
 # A signal is emitted again for the same subject only when it grew by this much: a group
 # gaining members one by one must not write a signal per join.
@@ -41,9 +43,10 @@ class GraphService:
         self.emitted: dict[tuple[str, str], float] = {}
 
     @classmethod
-    def from_services(cls, services: Services) -> GraphService:
-        with services.db.session() as session:
-            return cls(load_graph(session))
+    def from_session(cls, session: Session) -> GraphService:
+        # The pipeline's own session: a second connection would wait on its write lock
+        # (SQLite), and this one already sees the event being processed.
+        return cls(load_graph(session))
 
     def fresh(self, signals: list[Signal]) -> list[Signal]:
         out = []
@@ -65,7 +68,7 @@ class GraphExtractor:
     def service(self, ctx: PipelineContext) -> GraphService:
         if self._service is not None:
             return self._service
-        return ctx.service("graph", GraphService.from_services)
+        return ctx.service("graph", lambda _services: GraphService.from_session(ctx.session))
 
     def on_event(self, ctx: PipelineContext, event: Any) -> list[Signal]:
         svc = self.service(ctx)
@@ -89,8 +92,9 @@ def apply_event(graph: MembershipGraph, event: Any, params: GraphParams) -> list
         out.append(recreated_signal(graph, g, params, eid))
         out.extend(removed_overlap_signals(graph, np.array([g]), params, eid))
     elif kind == "member.added":
-        if not graph.add_member(event.group_id, event.account_id, event.role, ts):
-            return []
+        # Already known (a replay, or loaded with this very event): score all the same;
+        # GraphService.fresh() drops what was said before.
+        graph.add_member(event.group_id, event.account_id, event.role, ts)
         g = graph.group(event.group_id)
         a = graph.account(event.account_id)
         out.extend(removed_overlap_signals(graph, np.array([g]), params, eid))

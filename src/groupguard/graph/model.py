@@ -91,6 +91,8 @@ class MembershipGraph:
         self.invite_sources: dict[int, dict[int, int]] = defaultdict(dict)
         self.invite_targets: dict[int, set[int]] = defaultdict(set)
         self.clock = NO_TIME  # latest event time seen; enforcement is dated by it
+        self.removals = 0  # groups removed so far: nothing to propagate while zero
+        self.bans = 0
 
     # -- ids -----------------------------------------------------------------------------
 
@@ -198,6 +200,7 @@ class MembershipGraph:
         if self.is_removed(g):
             return np.zeros(0, np.int64)
         self.g.removed_at[g] = ts
+        self.removals += 1
         cols, states, _ = self.by_group.row(g)
         members = cols[states < FORMER].astype(np.int64)
         self.g.size_at_removal[g] = len(members)
@@ -208,6 +211,7 @@ class MembershipGraph:
         if g is None or not self.is_removed(g):
             return np.zeros(0, np.int64)
         self.g.removed_at[g] = NO_TIME
+        self.removals -= 1
         cols, states, _ = self.by_group.row(g)
         return self._taint(cols[states < FORMER].astype(np.int64), -1)
 
@@ -217,6 +221,7 @@ class MembershipGraph:
             return np.zeros(0, np.int64)
         self.a.banned[a] = True
         self.a.banned_at[a] = ts
+        self.bans += 1
         return self._taint(np.array([a], np.int64), +1)
 
     def unban_account(self, account_id: str) -> np.ndarray:

@@ -152,6 +152,8 @@ def removed_overlap_signals(
     graph: MembershipGraph, groups: np.ndarray, params: GraphParams, event_id: str | None = None
 ) -> list[Signal]:
     groups = np.asarray(groups, np.int64)
+    if not graph.removals and not graph.bans:
+        return []
     strengths = overlap_strength(graph, groups)
     out = []
     for g, s in zip(groups.tolist(), strengths.tolist(), strict=True):
@@ -170,9 +172,11 @@ def recreated_signal(
     graph: MembershipGraph, g: int, params: GraphParams, event_id: str | None = None
 ) -> Signal | None:
     created = float(graph.g.created_at[g])
-    if math.isnan(created) or graph.is_removed(g):
+    if not graph.removals or math.isnan(created) or graph.is_removed(g):
         return None
     window = params.recreate_window_days * DAY
+    if graph.now() - created > window:
+        return None  # joins long after creation are not a recreation any more
     accts, roles = graph.members(g)
     if not len(accts):
         return None
@@ -253,6 +257,8 @@ def invite_signal(
 def ban_evasion_signal(
     graph: MembershipGraph, a: int, params: GraphParams, event_id: str | None = None
 ) -> Signal | None:
+    if not graph.bans and np.isnan(graph.a.banned_at[a]):
+        return None
     groups_a, _, joined = graph.groups_of(a)
     if len(groups_a) < params.evasion_min_groups and not graph.a.banned[a]:
         return None

@@ -3,7 +3,9 @@ implements signals.base.Extractor and one line here."""
 
 from __future__ import annotations
 
+from groupguard.graph.extractor import GraphExtractor
 from groupguard.signals.base import Extractor
+from groupguard.signals.classifier.extractor import ClassifierExtractor
 from groupguard.signals.hash_match import HashExtractor
 from groupguard.signals.reports import ReportExtractor
 from groupguard.signals.text.extractor import TextExtractor
@@ -14,4 +16,6 @@ def extractors() -> list[Extractor]:
         HashExtractor(),
         ReportExtractor(),
         TextExtractor(),
+        ClassifierExtractor(),
+        GraphExtractor(),
     ]

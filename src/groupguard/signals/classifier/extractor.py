@@ -39,7 +39,7 @@ class ClassifierExtractor:
         return ctx.service("classifiers", _build)
 
     def on_event(self, ctx: PipelineContext, event: Any) -> list[Signal]:
-        if getattr(event, "type", None) not in _EVENT_TYPES:
+        if getattr(event, "type", None) not in _EVENT_TYPES or not ctx.media_images:
             return []
         items = [it for it in _media_of_event(ctx, event) if it[0] in ctx.media_images]
         if not items:
