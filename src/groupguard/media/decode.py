@@ -48,7 +48,10 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise MediaError("not a recognised image format (corrupt or unsupported)") from exc
     except Image.DecompressionBombError as exc:
-        raise MediaError(f"image too large: {exc}") from exc
+        raise MediaError(
+            f"image is over the pixel limit of {max_pixels:,} (possible decompression bomb): "
+            f"{exc}"
+        ) from exc
     except _DECODE_ERRORS as exc:
         raise MediaError(f"cannot read image header: {exc}") from exc
     width, height = img.size

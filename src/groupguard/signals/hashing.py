@@ -278,13 +278,28 @@ def hash_paths(
 ) -> list[MediaHashes | MediaError]:
     """Hash many files, in input order, spread over `workers` processes (default: CPU
     count; 1 = this process). A bad file's entry is its MediaError; the rest go on."""
+    return [r for _, r in iter_hash_paths_parallel(paths, settings=settings, workers=workers,
+                                                  **kwargs)]
+
+
+def iter_hash_paths_parallel(
+    paths: list[str | Path],
+    *,
+    settings: Settings | None = None,
+    workers: int | None = None,
+    **kwargs: object,
+) -> Iterator[tuple[str | Path, MediaHashes | MediaError]]:
+    """Like iter_hash_paths, over a process pool; results come in input order as soon as
+    each is ready."""
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     workers = workers or os.cpu_count() or 1
     jobs = [(p, settings, kwargs) for p in paths]
     if workers <= 1 or len(jobs) <= 1:
-        return [_hash_one(job) for job in jobs]
-    chunk = max(1, len(jobs) // (workers * 4))
+        for job in jobs:
+            yield job[0], _hash_one(job)
+        return
+    chunk = max(1, min(16, len(jobs) // (workers * 4)))
     with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
-        return list(pool.map(_hash_one, jobs, chunksize=chunk))
+        yield from zip(paths, pool.map(_hash_one, jobs, chunksize=chunk), strict=True)
