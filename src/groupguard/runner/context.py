@@ -45,6 +45,8 @@ class PipelineContext:
     media_images: dict[str, Any] = field(default_factory=dict)
     # The media fields of the event being processed, hashed (see runner.pipeline.EventMedia).
     event_media: list[Any] = field(default_factory=list)
+    # Ids known to exist (runner.state.KnownIds), so events skip redundant upserts.
+    known: Any = None
 
     @property
     def settings(self) -> Settings:

@@ -8,8 +8,10 @@ own is marked failed with its error; the batch goes on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from groupguard.policy.engine import Policy, Verdict
 from groupguard.review.cases import open_case
 from groupguard.runner.context import PipelineContext, Services
 from groupguard.runner.fetch import fetch_media
-from groupguard.runner.state import apply_event
+from groupguard.runner.state import KnownIds, apply_event
 from groupguard.signals.base import Enforcement, Signal, Subject
 from groupguard.signals.hash_match import MatchedMedia, matcher_of, signals_for_matches
 from groupguard.signals.registry import extractors
@@ -41,6 +43,7 @@ from groupguard.store.tables import (
     media_uses,
     signals,
 )
+from groupguard.store.upsert import insert_ignore
 from groupguard.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ log = logging.getLogger(__name__)
 # Enforcement may propagate (a removal raises the risk of related groups); the chain is
 # cut after this many steps so one event cannot cascade without bound.
 MAX_PROPAGATION_DEPTH = 2
+HASH_CACHE_SIZE = 512
 
 
 @dataclass
@@ -106,10 +110,10 @@ def _media_fields(event: Any) -> list[tuple[str, str, MediaRef, list[Subject], s
 
 
 def _store_media(session: Session, hashes: Any) -> None:
-    if session.execute(select(media.c.sha256).where(media.c.sha256 == hashes.sha256)).first():
-        return
-    session.execute(
-        insert(media).values(
+    insert_ignore(
+        session,
+        media,
+        dict(
             sha256=hashes.sha256,
             md5=hashes.md5,
             kind=hashes.kind,
@@ -120,23 +124,40 @@ def _store_media(session: Session, hashes: Any) -> None:
             width=hashes.width,
             height=hashes.height,
             first_seen=utcnow(),
-            error=hashes.not_matchable_reason if hasattr(hashes, "not_matchable_reason")
-            else None,
-        )
+            error=hashes.not_matchable_reason,
+        ),
+        keys=["sha256"],
     )
+
+
+def _hash_cached(ctx: PipelineContext, data: bytes) -> Any:
+    """Hash media, reusing the result for bytes seen recently: icons and profile photos are
+    often reused across groups and accounts, and hashing (with query variants) is the
+    costliest step. The cache holds hashes and the decoded image, bounded."""
+    from groupguard.signals.hashing import hash_bytes
+
+    cache: OrderedDict[str, Any] = ctx.service("hash_cache", lambda s: OrderedDict())
+    key = hashlib.sha256(data).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+        return hit
+    hashes = hash_bytes(data, settings=ctx.settings, keep_image=True, variants=True)
+    cache[key] = hashes
+    if len(cache) > HASH_CACHE_SIZE:
+        cache.popitem(last=False)
+    return hashes
 
 
 def extract_media(ctx: PipelineContext, event: Any) -> tuple[dict[str, str | None], list[str]]:
     """Fetch and hash each media field; returns the field -> sha256 map and the errors."""
-    from groupguard.signals.hashing import hash_bytes
-
     ids: dict[str, str | None] = {}
     errors: list[str] = []
     for field_name, role, ref, subjects, responsible in _media_fields(event):
         item = EventMedia(field_name, role, subjects, responsible)
         try:
             data = fetch_media(ref, ctx.settings, inline_allowed=role != "reported_media")
-            hashes = hash_bytes(data, settings=ctx.settings, keep_image=True, variants=True)
+            hashes = _hash_cached(ctx, data)
         except GroupguardError as exc:
             item.error = f"{field_name} ({ref.describe()}): {exc}"
             errors.append(item.error)
@@ -334,7 +355,7 @@ def propagate(ctx: PipelineContext, enforced: list[Enforcement], depth: int) -> 
 def process_event(ctx: PipelineContext, event: Any) -> str | None:
     """Run one parsed event through every stage. Returns media errors, if any, as text."""
     media_ids, media_errors = extract_media(ctx, event)
-    apply_event(ctx.session, event, media_ids)
+    apply_event(ctx.session, event, media_ids, ctx.known)
     found: list[Signal] = []
     for extractor in ctx.service("extractors", lambda s: extractors()):
         found += extractor.on_event(ctx, event)
@@ -365,38 +386,53 @@ def run_pending(
     while limit is None or report.processed + report.failed < limit:
         take = batch_size if limit is None else min(batch_size,
                                                     limit - report.processed - report.failed)
-        with services.db.session(write=True) as session:
-            _refresh(services, session)
-            rows = session.execute(
-                select(events.c.seq, events.c.id, events.c.payload)
-                .where(events.c.status == "pending")
-                .order_by(events.c.seq)
-                .limit(take)
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                ctx = PipelineContext(services=services, session=session)
-                status, error = "done", None
-                try:
-                    with session.begin_nested():
-                        error = process_event(ctx, parse_event(row.payload))
-                except GroupguardError as exc:
-                    status, error = "failed", str(exc)
-                except Exception as exc:  # noqa: BLE001 - one bad event must not stop the rest
-                    log.exception("event %s failed", row.id)
-                    status, error = "failed", f"{type(exc).__name__}: {exc}"
-                session.execute(update(events).where(events.c.seq == row.seq).values(
-                    status=status, error=error, processed_at=utcnow()))
-                if status == "failed":
-                    report.failed += 1
-                    report.errors.append((row.id, error or ""))
-                else:
-                    report.processed += 1
+        known: KnownIds = services.get("known_ids", lambda s: KnownIds())
+        try:
+            batch_rows = _run_batch(services, known, take, report)
+        except BaseException:
+            known.rollback()
+            raise
+        known.commit()
+        if not batch_rows:
+            break
         if on_progress:
-            on_progress(len(rows))
+            on_progress(batch_rows)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run_batch(services: Services, known: KnownIds, take: int, report: RunReport) -> int:
+    """One transaction over up to `take` pending events; returns how many it handled."""
+    with services.db.session(write=True) as session:
+        _refresh(services, session)
+        rows = session.execute(
+            select(events.c.seq, events.c.id, events.c.payload)
+            .where(events.c.status == "pending")
+            .order_by(events.c.seq)
+            .limit(take)
+        ).all()
+        for row in rows:
+            ctx = PipelineContext(services=services, session=session, known=known)
+            status, error = "done", None
+            try:
+                with session.begin_nested():
+                    error = process_event(ctx, parse_event(row.payload))
+                known.keep_event()
+            except GroupguardError as exc:
+                status, error = "failed", str(exc)
+                known.drop_event()
+            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the rest
+                log.exception("event %s failed", row.id)
+                status, error = "failed", f"{type(exc).__name__}: {exc}"
+                known.drop_event()
+            session.execute(update(events).where(events.c.seq == row.seq).values(
+                status=status, error=error, processed_at=utcnow()))
+            if status == "failed":
+                report.failed += 1
+                report.errors.append((row.id, error or ""))
+            else:
+                report.processed += 1
+    return len(rows)
 
 
 def on_new_matches(services: Services, sha256s: set[str]) -> int:

@@ -10,18 +10,54 @@ from sqlalchemy.orm import Session
 
 from groupguard import events as ev
 from groupguard.store.tables import accounts, groups, invite_links, invite_uses, memberships
+from groupguard.store.upsert import insert_ignore
 
 
-def _ensure_account(session: Session, account_id: str | None) -> None:
-    if not account_id:
+class KnownIds:
+    """Accounts and groups known to exist, so most events skip the existence upsert.
+    Ids become known for good only when the transaction that created them commits:
+    `stage` per event, `keep_event` when its savepoint holds, `commit` with the batch."""
+
+    def __init__(self) -> None:
+        self.committed: set[str] = set()
+        self.batch: set[str] = set()
+        self.event: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.committed or key in self.batch or key in self.event
+
+    def stage(self, key: str) -> None:
+        self.event.add(key)
+
+    def keep_event(self) -> None:
+        self.batch |= self.event
+        self.event = set()
+
+    def drop_event(self) -> None:
+        self.event = set()
+
+    def commit(self) -> None:
+        self.committed |= self.batch
+        self.batch = set()
+
+    def rollback(self) -> None:
+        self.batch = set()
+        self.event = set()
+
+
+def _ensure_account(session: Session, account_id: str | None, known: KnownIds) -> None:
+    if not account_id or "a:" + account_id in known:
         return
-    if not session.execute(select(accounts.c.id).where(accounts.c.id == account_id)).first():
-        session.execute(insert(accounts).values(id=account_id, status="active"))
+    insert_ignore(session, accounts, {"id": account_id, "status": "active"}, keys=["id"])
+    known.stage("a:" + account_id)
 
 
-def _ensure_group(session: Session, group_id: str, ts: Any) -> None:
-    if not session.execute(select(groups.c.id).where(groups.c.id == group_id)).first():
-        session.execute(insert(groups).values(id=group_id, status="active", created_at=ts))
+def _ensure_group(session: Session, group_id: str, ts: Any, known: KnownIds) -> None:
+    if "g:" + group_id in known:
+        return
+    insert_ignore(session, groups, {"id": group_id, "status": "active", "created_at": ts},
+                  keys=["id"])
+    known.stage("g:" + group_id)
 
 
 def _set_member(
@@ -58,13 +94,19 @@ def _set_member(
         )
 
 
-def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) -> None:
+def apply_event(
+    session: Session,
+    event: Any,
+    media_ids: dict[str, str | None],
+    known: KnownIds | None = None,
+) -> None:
     """`media_ids` maps the event's media fields ("icon", "photo") to the SHA-256 they
     hashed to (None if the media failed)."""
-    _ensure_account(session, event.actor)
+    known = known if known is not None else KnownIds()
+    _ensure_account(session, event.actor, known)
     match event:
         case ev.AccountRegistered():
-            _ensure_account(session, event.account_id)
+            _ensure_account(session, event.account_id, known)
             session.execute(
                 update(accounts)
                 .where(accounts.c.id == event.account_id)
@@ -73,14 +115,14 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                 )
             )
         case ev.ProfilePhotoSet():
-            _ensure_account(session, event.account_id)
+            _ensure_account(session, event.account_id, known)
             session.execute(
                 update(accounts)
                 .where(accounts.c.id == event.account_id)
                 .values(profile_media=media_ids.get("photo"))
             )
         case ev.GroupCreated():
-            _ensure_group(session, event.group_id, event.ts)
+            _ensure_group(session, event.group_id, event.ts, known)
             session.execute(
                 update(groups)
                 .where(groups.c.id == event.group_id)
@@ -102,7 +144,7 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                     ts=event.ts,
                 )
         case ev.GroupUpdated():
-            _ensure_group(session, event.group_id, event.ts)
+            _ensure_group(session, event.group_id, event.ts, known)
             values: dict[str, Any] = {"updated_at": event.ts}
             if event.name is not None:
                 values.update(name=event.name, name_set_by=event.actor)
@@ -112,8 +154,8 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                 values.update(icon_media=media_ids.get("icon"), icon_set_by=event.actor)
             session.execute(update(groups).where(groups.c.id == event.group_id).values(**values))
         case ev.MemberAdded():
-            _ensure_group(session, event.group_id, event.ts)
-            _ensure_account(session, event.account_id)
+            _ensure_group(session, event.group_id, event.ts, known)
+            _ensure_account(session, event.account_id, known)
             _set_member(
                 session,
                 event.group_id,
@@ -133,15 +175,15 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                 .values(active=False, left_at=event.ts)
             )
         case ev.AdminGranted() | ev.AdminRevoked():
-            _ensure_group(session, event.group_id, event.ts)
-            _ensure_account(session, event.account_id)
+            _ensure_group(session, event.group_id, event.ts, known)
+            _ensure_account(session, event.account_id, known)
             role = "admin" if isinstance(event, ev.AdminGranted) else "member"
             _set_member(
                 session, event.group_id, event.account_id, role=role, added_by=event.actor,
                 ts=event.ts,
             )
         case ev.InviteCreated():
-            _ensure_group(session, event.group_id, event.ts)
+            _ensure_group(session, event.group_id, event.ts, known)
             if not session.execute(
                 select(invite_links.c.token).where(invite_links.c.token == event.token)
             ).first():
@@ -160,8 +202,8 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                 .values(revoked_at=event.ts)
             )
         case ev.InviteUsed():
-            _ensure_group(session, event.group_id, event.ts)
-            _ensure_account(session, event.account_id)
+            _ensure_group(session, event.group_id, event.ts, known)
+            _ensure_account(session, event.account_id, known)
             link = session.execute(
                 select(invite_links.c.first_seen_in_group).where(
                     invite_links.c.token == event.token
@@ -191,7 +233,7 @@ def apply_event(session: Session, event: Any, media_ids: dict[str, str | None]) 
                 )
             )
         case ev.ReportFiled():
-            _ensure_account(session, event.reporter)
-            _ensure_account(session, event.target_account)
+            _ensure_account(session, event.reporter, known)
+            _ensure_account(session, event.target_account, known)
             if event.target_group:
-                _ensure_group(session, event.target_group, event.ts)
+                _ensure_group(session, event.target_group, event.ts, known)

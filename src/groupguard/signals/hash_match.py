@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from groupguard.signals.base import Enforcement, Signal, Subject
 from groupguard.store.tables import matches
+from groupguard.store.upsert import insert_ignore
 from groupguard.timeutil import utcnow
 
 EXACT_TYPES = ("md5", "sha256")
@@ -59,12 +59,7 @@ def _record_matches(session: Session, sha256: str, results: list[Any]) -> None:
         }
         for r in results
     ]
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(matches).on_conflict_do_nothing(
-        index_elements=["sha256", "entry_id", "variant"]
-    )
-    session.execute(stmt, rows)
+    insert_ignore(session, matches, rows, keys=["sha256", "entry_id", "variant"])
 
 
 def signals_for_matches(
