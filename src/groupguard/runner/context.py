@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from groupguard.config import Settings
 from groupguard.store import Database
+from groupguard.timeutil import utcnow
 
 T = TypeVar("T")
 
@@ -47,6 +49,13 @@ class PipelineContext:
     event_media: list[Any] = field(default_factory=list)
     # Ids known to exist (runner.state.KnownIds), so events skip redundant upserts.
     known: Any = None
+    # Platform time of the event being processed. Enforcement is stamped with it, not the
+    # wall clock, so "created 3 hours after the removal" compares like with like, and a
+    # replayed or simulated history keeps its own timeline.
+    event_ts: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.event_ts if self.event_ts is not None else utcnow()
 
     @property
     def settings(self) -> Settings:

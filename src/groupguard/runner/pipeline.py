@@ -290,7 +290,7 @@ def act(ctx: PipelineContext, verdict: Verdict, decision_id: int | None) -> list
         enqueue(s, kind="remove_group", subject=subject, reason=reason, payload=payload,
                 decision_id=decision_id)
         s.execute(update(groups).where(groups.c.id == subject.id).values(
-            status="removed", removed_at=utcnow(), removal_reason=reason))
+            status="removed", removed_at=ctx.now(), removal_reason=reason))
         links = s.execute(select(invite_links.c.token).where(
             invite_links.c.group_id == subject.id, invite_links.c.revoked_at.is_(None)))
         for (token,) in links:
@@ -298,13 +298,13 @@ def act(ctx: PipelineContext, verdict: Verdict, decision_id: int | None) -> list
                     payload={"token": token}, key=f"revoke_invite:{token}",
                     decision_id=decision_id)
             s.execute(update(invite_links).where(invite_links.c.token == token)
-                      .values(revoked_at=utcnow()))
+                      .values(revoked_at=ctx.now()))
         enforced.append(Enforcement("remove_group", subject, reason))
     else:
         enqueue(s, kind="ban_account", subject=subject, reason=reason, payload=payload,
                 decision_id=decision_id)
         s.execute(update(accounts).where(accounts.c.id == subject.id).values(
-            status="banned", banned_at=utcnow(), ban_reason=reason))
+            status="banned", banned_at=ctx.now(), ban_reason=reason))
         enforced.append(Enforcement("ban_account", subject, reason))
     preserved = _preserve(ctx, verdict)
     enqueue(s, kind="preserve_evidence", subject=subject,
@@ -354,6 +354,7 @@ def propagate(ctx: PipelineContext, enforced: list[Enforcement], depth: int) -> 
 
 def process_event(ctx: PipelineContext, event: Any) -> str | None:
     """Run one parsed event through every stage. Returns media errors, if any, as text."""
+    ctx.event_ts = event.ts
     media_ids, media_errors = extract_media(ctx, event)
     apply_event(ctx.session, event, media_ids, ctx.known)
     found: list[Signal] = []
