@@ -19,7 +19,7 @@ distance distribution falls off faster than exponentially, so the straight line
 overestimates the rate (a conservative bound). Expected false matches per query against a
 1M-entry bank = pair rate x 1e6 x (pairs per query per entry).
 
-    .venv/bin/python bench/robustness.py            # default: about 2-3 minutes on 2 cores
+    .venv/bin/python bench/robustness.py            # default: a few minutes on 2 idle cores
     .venv/bin/python bench/robustness.py --full     # more images and distractors
 """
 
@@ -119,7 +119,10 @@ MODES = ("plain", "hash-only", "media-bank")
 
 
 def radii(qnames: list[str], bnames: list[str], mode: str, base: int) -> np.ndarray:
-    """Radius per (query variant, entry) pair: the tighter of the two names' radii."""
+    """Radius per (query variant, entry) pair: the tighter of the two names' radii (the
+    matcher's rule); in the "-flat" modes every pair gets the base radius."""
+    if mode.endswith("-flat"):
+        return np.full((len(qnames), len(bnames)), base)
     qr = np.array([base if mode == "plain" else variant_threshold(n, base) for n in qnames])
     br = np.array([variant_threshold("" if n == "orig" else n, base) for n in bnames])
     return np.minimum(qr[:, None], br[None, :])
@@ -135,7 +138,7 @@ def search(hashes, bank: Bank, mode: str, base: int, chunk: int = 2000):
     """For each query (owner, [(variant, pdq, quality)]), the owners of matched entries and
     the variant that matched each; and, per variant family, histograms over every pair of
     the margin (distance - radius) and of (distance - base), for the false-match fit."""
-    media = mode == "media-bank"
+    media = mode.startswith("media-bank")
     b_words, b_owner, b_names = bank.arrays(media)
     b_fam = np.array([n.split("_", 1)[0] if n != "orig" else "" for n in b_names])
     q_rows, q_names, q_of = [], [], []
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--known", type=int, default=50, help="synthetic known images")
     p.add_argument("--filler", type=int, default=250, help="extra distinct bank items")
-    p.add_argument("--media-filler", type=int, default=40,
+    p.add_argument("--media-filler", type=int, default=10,
                    help="how many filler items also get augmented entries (each ~200)")
     p.add_argument("--distractors", type=int, default=300, help="distinct query images")
     p.add_argument("--threshold", type=int, default=31)
@@ -324,6 +327,25 @@ def main(argv: list[str] | None = None) -> int:
               f"{f['variants_per_query']:>6} {f['pairs']:>12} {f['pairs_within_radius']:>9} "
               f"{f['pair_rate_extrapolated']:>16.2e} "
               f"{f['false_per_million_queries_at_1M']:>22.3g}")
+    # the trade-off: the same variants with every radius at the base
+    flat = {}
+    for mode in ("hash-only-flat", "media-bank-flat"):
+        matched, hists, _ = search(qhashes, bank, mode, a.threshold)
+        rec = [float(np.mean([owner in m for (owner, t, _v), m in zip(queries, matched,
+                                                                    strict=True) if t == tn]))
+               for tn in names]
+        dm, dh, _ = search(dhashes, bank, mode, a.threshold)
+        tot = np.sum([h[0] for h in dh.values()], axis=0)
+        n_ent = n_orig if mode.startswith("hash") else len(bank.names)
+        _, rate, _ = fit_rate(tot, int(tot.sum()))
+        flat[mode] = (float(np.mean(rec)), rate * tot.sum() / max(1, len(dhashes)) / n_ent
+                      * 1e12)
+    print()
+    print("radius trade-off: mean recall and false matches per 1M queries @1M entries")
+    for mode, tight in (("hash-only", "hash-only-flat"), ("media-bank", "media-bank-flat")):
+        print(f"  {mode:<11} per-variant radii: {mean[mode]:.3f}, "
+              f"{fp[mode]['false_per_million_queries_at_1M']:.3g};  every variant at "
+              f"{a.threshold}: {flat[tight][0]:.3f}, {flat[tight][1]:.3g}")
     print()
     print("per variant family (media-bank run): pairs, observed within radius, fitted pair "
           "rate at its radius and at the base radius, edited queries it found first")
