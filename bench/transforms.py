@@ -90,6 +90,8 @@ def reference_images(root: Path, size: int = 320) -> list[Image.Image]:
         if "modes" in path.parts or "dih" in path.parts or "bridge-mods" in path.parts:
             continue
         with Image.open(path) as im:
+            if min(im.size) < 64:  # a thumbnail-sized test file, not a picture anyone shares
+                continue
             im = im.convert("RGB")
             im.thumbnail((size, size), Image.LANCZOS)
             images.append(im)
