@@ -100,6 +100,7 @@ class World:
         self.groups: list[Group] = []
         self.group_by_id: dict[str, Group] = {}
         self.rings: list[list[Account]] = []
+        self.consumers: list[Account] = []
         self._tokens: set[str] = set()
         self._phones: set[str] = set()
         self.counts = cfg.scenario_counts()
@@ -663,6 +664,10 @@ class World:
             if len(ring) < 2:
                 ring = [candidates[int(i)] for i in self.rng.choice(len(candidates), 3, False)]
             self.rings.append(ring)
+        in_rings = {a.id for ring in self.rings for a in ring}
+        pool = [a for a in self.accounts if a.id not in in_rings]
+        n = min(len(pool), max(30, len(self.accounts) // 25))
+        self.consumers = [pool[int(i)] for i in self.rng.choice(len(pool), n, replace=False)]
 
     def bad_name(self, term: str) -> str:
         suffix = str(self.rng.choice(BAD_SUFFIXES))
@@ -692,7 +697,14 @@ class World:
         return g
 
     def fill_bad(self, g: Group, k: int) -> None:
-        outsiders = [self.random_account() for _ in range(k)]
+        """Outsiders join through the link: mostly the same few hundred accounts that follow
+        such links from group to group, now and then someone else."""
+        outsiders = [
+            self.consumers[int(self.rng.integers(len(self.consumers)))]
+            if self.consumers and self.rng.random() < 0.85
+            else self.random_account()
+            for _ in range(k)
+        ]
         self.populate(g, outsiders, invite_share=0.8, spread=3 * DAY)
 
     def primary(self, scenario: str, index: int) -> Group:
@@ -757,7 +769,7 @@ class World:
         else:
             setter = [a for a in g.admins if a != g.creator][0] if len(g.admins) > 1 else g.creator
             g.bad_ts = self.update(g, g.created + self._r(10 * MIN, 2 * DAY), setter, **later)
-        self.fill_bad(g, int(self.rng.integers(10, 100)))
+        self.fill_bad(g, int(self.rng.integers(10, 60)))
         if scenario != "report_only":
             g.setters.append(setter)
             act = {"icon_exact": "set_known_icon", "icon_transformed": "set_known_icon"}.get(
@@ -974,12 +986,18 @@ class World:
             # Whatever could not be derived (too late in the window) is ordinary instead.
             for _ in range(self.counts[scenario] - made):
                 self.ordinary("ordinary")
-        for g in primaries + [g for g in self.groups if g.scenario in DERIVED]:
+        bad_groups = primaries + [g for g in self.groups if g.scenario in DERIVED]
+        in_bad: dict[str, int] = {}
+        for g in bad_groups:
             for aid in g.members:
-                if aid not in self.truth_accounts:
-                    self.note_account(
-                        aid, "admin_of_bad_group" if aid in g.admins else "member_of_bad_group"
-                    )
+                in_bad[aid] = in_bad.get(aid, 0) + 1
+                if aid in g.admins:
+                    self.note_account(aid, "admin_of_bad_group")
+        for aid, n in in_bad.items():
+            self.note_account(aid, "member_of_bad_group" if n == 1 else "member_of_bad_groups")
+            rec = self.truth_accounts[aid]
+            if not rec["bad"]:
+                rec["bad_groups_joined"] = n
         self.evaders()
 
 
