@@ -14,7 +14,10 @@ import pdqhash
 import pytest
 from PIL import Image
 
+from groupguard.banks.signal_types import vpdq_frames
 from groupguard.events import parse_event
+from groupguard.signals.hashing import hash_bytes
+from groupguard.signals.vpdq import match_vpdq
 from groupguard.sim import SimConfig, simulate
 from groupguard.sim.config import BAD_SCENARIOS, HARD_NEGATIVES
 
@@ -144,6 +147,9 @@ def test_media_exist_and_decode_and_mostly_hash_with_quality(world):
         if key in seen:
             continue
         seen.add(key)
+        if ref.mime == "video/mp4":
+            assert hash_bytes(data).kind == "video"
+            continue
         img = Image.open(io.BytesIO(data))
         assert img.format == "JPEG"
         _, q = pdqhash.compute(np.asarray(img.convert("RGB")))
@@ -160,7 +166,8 @@ def test_banks_manifest_lists_md5_pdq_and_terms(world):
     folder = world["out"] / "banks"
     md5s = (folder / by_type["md5"]["file"]).read_text().split()
     pdqs = (folder / by_type["pdq"]["file"]).read_text().split()
-    assert len(md5s) == len(pdqs) == SMALL.known_items
+    assert len(pdqs) == SMALL.known_items
+    assert len(md5s) == SMALL.known_items + SMALL.known_videos
     assert all(len(h) == 32 for h in md5s) and all(len(h) == 64 for h in pdqs)
     terms = (folder / by_type["terms"]["file"]).read_text(encoding="utf-8")
     assert any(line.strip() and not line.startswith("#") for line in terms.splitlines())
@@ -169,6 +176,29 @@ def test_banks_manifest_lists_md5_pdq_and_terms(world):
         data = (world["out"] / "media" / item["path"]).read_bytes()
         assert hashlib.md5(data).hexdigest() in md5s
         assert _pdq(data) in pdqs
+    # Known clips: exact digests in the MD5 bank, frames in the vPDQ bank, and the bank
+    # values load as h2 reads them.
+    vpdq_lines = (folder / by_type["vpdq"]["file"]).read_text().splitlines()
+    assert len(vpdq_lines) == SMALL.known_videos
+    for item, line in zip(world["truth"]["known_videos"], vpdq_lines, strict=True):
+        data = (world["out"] / "media" / item["path"]).read_bytes()
+        assert hashlib.md5(data).hexdigest() in md5s
+        frames = vpdq_frames(line)
+        assert [f.pdq for f in frames] == [f.pdq for f in hash_bytes(data).vpdq]
+
+
+def test_reencoded_known_clips_match_by_vpdq_not_md5(world):
+    folder = world["out"] / "banks"
+    md5s = set((folder / "known-md5.txt").read_text().split())
+    bank = [vpdq_frames(line) for line in (folder / "known-vpdq.txt").read_text().splitlines()]
+    media = world["truth"]["media"]
+    clips = [p for p, m in media.items() if m["kind"] == "known_video_reencoded"]
+    assert clips
+    for path in clips:
+        data = (world["out"] / "media" / path).read_bytes()
+        assert hashlib.md5(data).hexdigest() not in md5s
+        target = bank[media[path]["video"]]
+        assert match_vpdq(hash_bytes(data).vpdq, target).query_match_percent >= 80
 
 
 def _icons_by_group(world) -> dict[str, list[tuple[object, bytes]]]:

@@ -74,6 +74,7 @@ class SimConfig:
     inline_icon_share: float = 0.05
     report_share_bad: float = 0.4  # bad groups that also get a member's report
     known_items: int = 32
+    known_videos: int = 4
     icon_pool: int = 400
     photo_pool: int = 400
     icon_size: int = 512

@@ -18,7 +18,12 @@ from groupguard.sim.world import World, _iso
 
 GENERATOR = "groupguard.sim"
 TRUTH_VERSION = 1
-BANK_NAMES = {"md5": "sim-known-md5", "pdq": "sim-known-pdq", "terms": "sim-terms"}
+BANK_NAMES = {
+    "md5": "sim-known-md5",
+    "pdq": "sim-known-pdq",
+    "vpdq": "sim-known-vpdq",
+    "terms": "sim-terms",
+}
 
 
 @dataclass
@@ -152,8 +157,12 @@ def _write_events(path: Path, world: World, cfg: SimConfig) -> tuple[int, Counte
 
 def _write_banks(folder: Path, world: World, term_text: str, term_source: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "known-md5.txt").write_text("".join(k["md5"] + "\n" for k in world.known))
+    md5s = [k["md5"] for k in world.known] + [v["md5"] for v in world.known_videos]
+    (folder / "known-md5.txt").write_text("".join(m + "\n" for m in md5s))
     (folder / "known-pdq.txt").write_text("".join(k["pdq"] + "\n" for k in world.known))
+    (folder / "known-vpdq.txt").write_text(
+        "".join(json.dumps(v["vpdq"]) + "\n" for v in world.known_videos)
+    )
     (folder / "terms.txt").write_text(term_text, encoding="utf-8")
     manifest = {
         "generator": GENERATOR,
@@ -176,6 +185,16 @@ def _write_banks(folder: Path, world: World, term_text: str, term_source: str) -
                 "action_policy": "review",
                 "pdq_threshold": world.cfg.pdq_threshold,
                 "description": "PDQ hashes of the same known stand-in items",
+            },
+            {
+                "name": BANK_NAMES["vpdq"],
+                "kind": "hash",
+                "signal_type": "vpdq",
+                "format": "vpdq-json-lines",
+                "file": "known-vpdq.txt",
+                "action_policy": "review",
+                "description": "vPDQ of the known stand-in clips: one JSON list of "
+                "'pdq,quality,seconds' frames per line",
             },
             {
                 "name": BANK_NAMES["terms"],
@@ -213,6 +232,7 @@ def _truth(world: World, cfg: SimConfig, term_source: str) -> dict[str, Any]:
         "banks": BANK_NAMES,
         "term_source": term_source,
         "known_items": [{k: v for k, v in item.items() if k != "data"} for item in world.known],
+        "known_videos": world.known_videos,
         "media": dict(sorted(world.truth_media.items())),
         "groups": groups,
         "accounts": accounts,

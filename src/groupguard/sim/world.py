@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from groupguard.sim import images, vocab
+from groupguard.signals.hashing import hash_bytes
+from groupguard.sim import images, videos, vocab
 from groupguard.sim.config import (
     BAD_SCENARIOS,
     DERIVED,
@@ -33,6 +34,7 @@ from groupguard.sim.obfuscate import METHODS, obfuscate
 from groupguard.sim.terms import Term
 
 MIN = 60
+VIDEO_MIME = "video/mp4"
 HOUR = 3600
 DAY = 86400
 
@@ -170,6 +172,26 @@ class World:
             self.known.append(item)
             self.truth_media[rel] = {"kind": "known_exact", "item": item["item"]}
         self._lookalike_index = 10_000  # further members of the known family
+        # Known clips (for vPDQ and exact digests) and a few ordinary ones.
+        self.known_videos: list[dict[str, Any]] = []
+        for v in range(cfg.known_videos):
+            data = videos.clip(seed, "known", 50_000 + v)
+            hashes = hash_bytes(data)
+            rel = self.media.put(data, "mp4")
+            frames = [f"{f.pdq},{f.quality},{f.ts:g}" for f in hashes.vpdq or []]
+            self.known_videos.append(
+                {
+                    "item": v,
+                    "path": rel,
+                    "md5": md5_hex(data),
+                    "vpdq": frames,
+                }
+            )
+            self.truth_media[rel] = {"kind": "known_video_exact", "video": v}
+        self.video_pool = [
+            self.media.put(videos.clip(seed, "report", 60_000 + v), "mp4")
+            for v in range(max(1, cfg.known_videos))
+        ]
 
     def known_exact(self, k: int) -> str:
         return self.known[k]["path"]
@@ -191,6 +213,18 @@ class World:
             "pdq_quality": quality,
         }
         return out.data, name, dist
+
+    def known_video(self) -> dict[str, str]:
+        """A known clip as it was, or re-encoded at another quality (new digest, same
+        frames: only vPDQ finds it)."""
+        v = int(self.rng.integers(len(self.known_videos)))
+        if self.rng.random() < 0.5:
+            return ref_path(self.known_videos[v]["path"], VIDEO_MIME)
+        qscale = int(self.rng.integers(6, 12))
+        data = videos.clip(self.cfg.seed, "known", 50_000 + v, qscale=qscale)
+        rel = self.media.put(data, "mp4")
+        self.truth_media[rel] = {"kind": "known_video_reencoded", "video": v, "qscale": qscale}
+        return ref_path(rel, VIDEO_MIME)
 
     def lookalike(self) -> tuple[str, int]:
         """An image from the known items' family that is not in the bank, kept only if it
@@ -591,7 +625,9 @@ class World:
                 msg["text"] = vocab.chat_line(self.rng)
             if i == media_at:
                 k = int(self.rng.integers(len(self.known)))
-                if self.rng.random() < 0.5:
+                if self.known_videos and self.rng.random() < 0.25:
+                    msg["media"] = self.known_video()
+                elif self.rng.random() < 0.5:
                     msg["media"] = ref_path(self.known_exact(k))
                 else:
                     data, _, _ = self.known_transformed(k, "reencode")
@@ -601,6 +637,9 @@ class World:
                 msg["media"] = ref_path(
                     self.photo_pool[int(self.rng.integers(len(self.photo_pool)))]
                 )
+            elif not bad and self.rng.random() < 0.05:
+                pool = self.video_pool
+                msg["media"] = ref_path(pool[int(self.rng.integers(len(pool)))], VIDEO_MIME)
             messages.append(msg)
         self.emit(
             ts,
