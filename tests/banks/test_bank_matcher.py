@@ -150,3 +150,15 @@ def test_damaged_index_is_rebuilt_from_the_database(db, settings):
     (settings.home / "index" / "pdq" / "snapshot" / "meta.json").write_text("{broken")
     again = Matcher.from_db(db, settings)
     assert not again.loaded_from_disk and len(again) == 1
+
+
+def test_reconcile_catches_entries_committed_out_of_order(db, settings):
+    """An entry whose id is below the cursor (PostgreSQL sequences) is still picked up."""
+    with db.session() as s:
+        service.create_bank(s, "b")
+        low, high = service.add_hashes(s, "b", [("pdq", PDQ), ("pdq", flip(PDQ, 50))])
+    m = Matcher.from_db(db, settings, persist=False)
+    m._index.remove(low)  # as if `low` had committed after the refresh that passed it
+    with db.session() as s:
+        assert m._reconcile(s) == ([low], [])
+    assert [r.entry_id for r in m.match(media(pdq=PDQ))] == [low]

@@ -256,8 +256,34 @@ class Matcher:
             self._vpdq.pop(entry_id, None)
         if not self._vpdq_loaded:
             self._load_vpdq(session)
+        if not self.db.is_sqlite:
+            fixed_add, fixed_remove = self._reconcile(session)
+            added += fixed_add
+            removed += fixed_remove
         self._persist_changes(added, removed)
         return len(added) + len(removed)
+
+    def _reconcile(self, session: Session) -> tuple[list[int], list[int]]:
+        """On PostgreSQL, ids come from a sequence and can commit out of order, so an entry
+        with an id below the cursor may appear after a refresh. A count tells whether the
+        index and the table disagree; only then are the ids compared."""
+        live = (bank_entries.c.signal_type == "pdq") & bank_entries.c.removed_at.is_(None)
+        n = session.execute(select(func.count()).select_from(bank_entries).where(live)
+                            ).scalar_one()
+        if n == len(self._index):
+            return [], []
+        want = set(session.execute(select(bank_entries.c.id).where(live)).scalars())
+        have = set(self._index.ids().tolist())
+        extra = sorted(have - want)
+        for entry_id in extra:
+            self._index.remove(entry_id)
+        missing = sorted(want - have)
+        if missing:
+            rows = session.execute(select(bank_entries.c.id, bank_entries.c.value)
+                                   .where(bank_entries.c.id.in_(missing))).all()
+            self._index.add_many([r.id for r in rows], [r.value for r in rows])
+        log.info("index reconciled with the database: +%d -%d", len(missing), len(extra))
+        return missing, extra
 
     _vpdq_loaded = False
 

@@ -30,6 +30,7 @@ DEFAULT_THRESHOLD = 31
 MAX_PROBE_FLIPS = 2
 _BASE = (np.arange(CHUNKS, dtype=np.int64) * BUCKETS)[None, :]
 _MIN_WIDTH = 8
+_BULK_CHUNK = 1 << 20
 MAX_ID = 2**31 - 1
 
 
@@ -174,6 +175,13 @@ class HammingIndex:
         if raw.shape != (len(ids), 32):
             raise ValueError("one 32-byte hash per id")
         if len(ids) == 0:
+            return
+        if len(ids) > _BULK_CHUNK:
+            # Bounded temporaries: the sort below holds 16 keys an entry.
+            if len(np.unique(ids)) != len(ids):
+                raise ValueError("duplicate ids in one batch")
+            for lo in range(0, len(ids), _BULK_CHUNK):
+                self.add_many(ids[lo: lo + _BULK_CHUNK], raw[lo: lo + _BULK_CHUNK])
             return
         if ids.min() < 0 or ids.max() >= MAX_ID:
             raise ValueError(f"entry ids must be in 0..{MAX_ID - 1}")
