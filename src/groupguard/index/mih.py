@@ -75,13 +75,20 @@ def _chunks(raw: np.ndarray) -> np.ndarray:
 
 
 def _distances(words: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Hamming distances between rows of `words` (n, 4) uint64 and `query` ((4,) or (n, 4)).
-    `words` is overwritten (it is always a fresh gather)."""
-    words ^= query
-    b = np.bitwise_count(words).T
-    # uint8 sums are several times faster than widening; only the complement of the
-    # query (distance 256) wraps, to 0, and that is told apart from equality below.
-    d = b[0] + b[1] + b[2] + b[3]
+    """Hamming distances between rows of `words` (n, 4) uint64 and `query`: one hash (4,)
+    or one per row (n, 4). `words` is overwritten (it is always a fresh gather)."""
+    n = len(words)
+    if query.ndim == 1:
+        # Broadcasting a 4-word row costs a loop per row; XOR flat against the query
+        # repeated (bytes repetition is a memcpy).
+        query = np.frombuffer(query.tobytes() * n, dtype=np.uint64)
+    flat = words.reshape(-1)
+    flat ^= query.reshape(-1)
+    b = np.bitwise_count(words)  # (n, 4) uint8, each <= 64
+    # Add the four bytes of each row in one multiply: partial sums stay below 256 until
+    # the top byte, which holds the total mod 256. Only the query's complement (256)
+    # wraps, to 0; it is told apart from equality below.
+    d = (b.view(np.uint32)[:, 0] * np.uint32(0x01010101)) >> np.uint32(24)
     zero = d == 0
     if zero.any():
         d[zero & (words[:, 0] != 0)] = 255  # > any radius the probes serve
@@ -292,26 +299,27 @@ class HammingIndex:
         step = max(1, (1 << 20) // (probes * self.width))  # bound the gathered block
         for lo in range(0, len(raw), step):
             block = raw[lo: lo + step]
-            keys = ((_chunks(block)[:, None, :] ^ _MASKS[flips][None]) + _BASE[None])
-            keys = keys.reshape(len(block), probes)
-            live = self._slot_range[None] < self._counts[keys][..., None]
-            qi, ki, si = np.nonzero(live)
-            cand = self._table[keys[qi, ki], si]
+            keys = ((_chunks(block)[:, None, :] ^ _MASKS[flips][None]) + _BASE[None]).ravel()
+            counts = self._counts[keys]
+            cand = self._table[keys][self._slot_range < counts[:, None]]
+            # rows[mask] keeps row order, so candidates come grouped by query.
+            per_query = counts.reshape(len(block), probes).sum(axis=1)
+            qi = np.repeat(np.arange(len(block)), per_query)
             if self._overflow:
-                sq, sk = np.nonzero(self._has_overflow[keys])
-                if len(sq):
-                    extra_q = [q for q, k in zip(sq.tolist(), keys[sq, sk].tolist(), strict=True)
-                               for _ in self._overflow[k]]
-                    extra = [s for k in keys[sq, sk].tolist() for s in self._overflow[k]]
+                spilled = np.flatnonzero(self._has_overflow[keys])
+                if len(spilled):
+                    extra_q = [k // probes for k in spilled.tolist()
+                               for _ in self._overflow[int(keys[k])]]
+                    extra = [s for k in spilled.tolist() for s in self._overflow[int(keys[k])]]
                     qi = np.concatenate([qi, np.array(extra_q, dtype=qi.dtype)])
                     cand = np.concatenate([cand, np.array(extra, dtype=cand.dtype)])
+                    order = np.argsort(qi, kind="stable")
+                    qi, cand = qi[order], cand[order]
             d = _distances(self._words.take(cand, axis=0), qwords[lo + qi])
             keep = d <= r
             qi, cand, d = qi[keep], cand[keep], d[keep]
             if not len(qi):
                 continue
-            order = np.argsort(qi, kind="stable")
-            qi, cand, d = qi[order], cand[order], d[order]
             bounds = np.flatnonzero(np.r_[True, qi[1:] != qi[:-1], True])
             for a, z in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
                 out[lo + int(qi[a])] = self._results(cand[a:z], d[a:z])
@@ -320,12 +328,13 @@ class HammingIndex:
     def _results(self, slots: np.ndarray, dists: np.ndarray) -> list[tuple[int, int]]:
         if not len(slots):
             return []
-        # The same entry can be reached through several chunks.
-        slots, first = np.unique(slots, return_index=True)
-        dists = dists[first]
-        order = np.argsort(dists, kind="stable")
-        ids = self._ids[slots[order]].tolist()
-        return list(zip(ids, dists[order].tolist(), strict=True))
+        # The same entry can be reached through several chunks; results are few, so plain
+        # Python beats numpy's per-call overhead here.
+        best: dict[int, int] = {}
+        for slot, dist in zip(slots.tolist(), dists.tolist(), strict=True):
+            best[slot] = dist
+        ids = self._ids[list(best)].tolist()
+        return sorted(zip(ids, best.values(), strict=True), key=lambda p: (p[1], p[0]))
 
     def _scan(self, query_words: np.ndarray, r: int) -> list[tuple[int, int]]:
         d = np.bitwise_count(self._words[: self._used] ^ query_words).sum(axis=1, dtype=np.int32)
