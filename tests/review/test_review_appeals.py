@@ -36,6 +36,11 @@ def test_appeal_goes_to_another_reviewer_and_reversal_undoes_actions(db, setting
         assert s.execute(select(bank_entries.c.value).where(
             bank_entries.c.value == seeded.media["icon1"])).first()
         assert appeals.active_enforcements(s, Subject("account", "acct-001")) == []
+        from groupguard.store.tables import accounts, groups
+        assert s.execute(select(groups.c.status).where(groups.c.id == "grp-zorblax")
+                         ).scalar_one() == "active"
+        assert s.execute(select(accounts.c.status).where(accounts.c.id == "acct-001")
+                         ).scalar_one() == "active"
 
 
 def test_appeal_needs_an_enforcement_in_force(db, seeded, people):

@@ -122,3 +122,62 @@ def test_bulk_decision_on_identical_media(db, settings, seeded, people):
     with db.session() as s:
         out = decide.bulk_decide(s, settings, people["rob"], sha, "dismiss")
     assert [d["case_id"] for d in out["decided"]] == [seeded.cases["acct5"]]
+
+
+def test_confirm_and_dismiss_keep_local_state_in_step(db, settings, seeded, people):
+    from groupguard.store.tables import accounts, groups
+
+    with db.session() as s:
+        decide.decide(s, settings, people["rita"], seeded.cases["zorblax"], "confirm",
+                      category="A1")
+        assert s.execute(select(groups.c.status).where(groups.c.id == "grp-zorblax")
+                         ).scalar_one() == "removed"
+        assert s.execute(select(accounts.c.status).where(accounts.c.id == "acct-001")
+                         ).scalar_one() == "banned"
+        assert s.execute(select(accounts.c.status).where(accounts.c.id == "acct-003")
+                         ).scalar_one() == "active"
+
+
+def test_text_signals_name_their_setter_by_where(db, settings, seeded, people):
+    """The text extractor says where a term was found ("group name"), not `field`."""
+    from sqlalchemy import update
+
+    from groupguard.store.tables import signals
+
+    with db.session() as s:
+        s.execute(update(signals).where(signals.c.subject_id == "grp-quexfin").values(
+            details={"where": "group name", "bank": "test-terms", "term": "quexfin"}))
+        decide.decide(s, settings, people["rita"], seeded.cases["quexfin"], "confirm",
+                      category="B2")
+        assert ("ban_account", "account:acct-009") in _actions(s)
+
+
+def test_reviewer_dismissal_undoes_an_automatic_action(db, settings, seeded, people):
+    """The pipeline bans on hard evidence and opens a severity-1 case for the report; a
+    reviewer who finds it not violating reverses it through the outbox."""
+    from groupguard.actions.outbox import enqueue
+    from groupguard.review.appeals import active_enforcements
+    from groupguard.signals.base import Subject
+    from groupguard.store.tables import accounts
+
+    acct = Subject("account", "acct-005")
+    with db.session() as s:
+        enqueue(s, kind="ban_account", subject=acct, reason="exact match (policy)")
+        s.execute(accounts.update().where(accounts.c.id == "acct-005").values(status="banned"))
+    with db.session() as s:
+        # Confirming an already enforced ban sends nothing twice.
+        r = decide.decide(s, settings, people["rita"], seeded.cases["acct5"], "confirm",
+                          category="A1")
+        assert not any(k == "ban_account" for k, _ in _actions(s)[1:])
+        assert r.decision_id
+    with db.session() as s:
+        from groupguard.store.tables import cases as cases_t
+        s.execute(cases_t.update().where(cases_t.c.id == seeded.cases["acct5"]).values(
+            status="open", resolution=None))
+        s.execute(case_items.delete().where(case_items.c.case_id == seeded.cases["acct5"]))
+    with db.session() as s:
+        r = decide.decide(s, settings, people["rob"], seeded.cases["acct5"], "dismiss")
+        assert ("unban_account", "account:acct-005") in _actions(s)
+        assert active_enforcements(s, acct) == []
+        assert s.execute(select(accounts.c.status).where(accounts.c.id == "acct-005")
+                         ).scalar_one() == "active"

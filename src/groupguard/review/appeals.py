@@ -44,6 +44,28 @@ def active_enforcements(session: Session, subject: Subject) -> list[Any]:
     return active
 
 
+def undo_enforcements(session: Session, subject: Subject, *, decision_id: int,
+                      key_prefix: str, reason: str, extra: list[Any] | None = None
+                      ) -> list[int]:
+    """Queue the reversal of every enforcement in force on `subject` (and `extra` ones)."""
+    out: list[int] = []
+    seen: set[int] = set()
+    for a in active_enforcements(session, subject) + list(extra or []):
+        if a.seq in seen:
+            continue
+        seen.add(a.seq)
+        target = Subject(a.subject_type, a.subject_id)
+        undo = UNDO[a.kind]
+        seq = effects.enqueue_action(
+            session, kind=undo, subject=target, decision_id=decision_id,
+            reason=f"{reason}; undoes action {a.seq}", key=f"{key_prefix}:{undo}:{target}",
+            payload={"undoes": a.seq})
+        effects.apply_state(session, undo, target, reason)
+        if seq:
+            out.append(seq)
+    return out
+
+
 def open_appeal(session: Session, subject: Subject, statement: str, *, filed_by: str
                 ) -> int:
     """Open an appeal case for an actioned subject; returns the case id."""
@@ -111,15 +133,9 @@ def decide_appeal(session: Session, settings: Settings, user: ReviewUser, case_i
                            source="appeal")
     result = DecisionResult(case_id=case_id, decision_id=did, outcome=outcome)
     if outcome == "reverse":
-        for a in enforced:
-            target = Subject(a.subject_type, a.subject_id)
-            seq = effects.enqueue_action(
-                session, kind=UNDO[a.kind], subject=target, decision_id=did,
-                reason=f"appeal case {case_id} granted by {user.name}; undoes action {a.seq}",
-                key=f"appeal:{case_id}:{UNDO[a.kind]}:{target}",
-                payload={"case_id": case_id, "undoes": a.seq})
-            if seq:
-                result.actions.append(seq)
+        result.actions += undo_enforcements(
+            session, subject, decision_id=did, key_prefix=f"appeal:{case_id}",
+            reason=f"appeal case {case_id} granted by {user.name}", extra=enforced)
         result.allow_listed = effects.allow_list(session, shas, actor=user.actor,
                                                  source=f"appeal:{case_id}")
     return result

@@ -102,6 +102,13 @@ def _record(session: Session, user: ReviewUser, case, outcome: str, *, category:
     return decision_id, sig_rows, items, shas
 
 
+def _text_field(details: dict) -> str | None:
+    """Which group text a signal is about: `field` (name | description) or the text
+    extractor's `where` ("group name", "group description")."""
+    field = details.get("field") or str(details.get("where") or "").removeprefix("group ")
+    return field if field in ("name", "description") else None
+
+
 def responsible_accounts(session: Session, case, sig_rows) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """For a group: the accounts that set what was confirmed (icon, name, description),
     never plain members. Returns account -> why."""
@@ -118,10 +125,11 @@ def responsible_accounts(session: Session, case, sig_rows) -> dict[str, str]:  #
         if d.get("role") == "group_icon" or (s.sha256 and s.sha256 in icon_setters):
             who = d.get("set_by") or icon_setters.get(s.sha256) or (g.icon_set_by if g else None)
             what = "set the group icon"
-        elif d.get("field") in ("name", "description") and g is not None:
-            who = g.name_set_by if d["field"] == "name" else g.description_set_by
-            who = d.get("set_by") or who
-            what = f"set the group {d['field']}"
+        elif _text_field(d) and g is not None:
+            field = _text_field(d)
+            who = d.get("set_by") or (g.name_set_by if field == "name"
+                                      else g.description_set_by)
+            what = f"set the group {field}"
         if who and who not in out:
             out[who] = what or "responsible"
     return out
@@ -139,11 +147,18 @@ def _confirm_effects(session: Session, settings: Settings, user: ReviewUser, cas
             enq.append(("ban_account", Subject("account", account), f"{base}; {account} {why}"))
     else:
         enq.append(("ban_account", subject, base))
+    from groupguard.review.appeals import active_enforcements
+
     for kind, subj, reason in enq:
+        if any(a.kind == kind for a in active_enforcements(session, subj)):
+            # Already enforced (an automatic action, or an earlier decision): the reviewer's
+            # confirmation stands behind it; nothing is sent twice.
+            continue
         seq = effects.enqueue_action(
             session, kind=kind, subject=subj, reason=reason, decision_id=decision_id,
             key=f"case:{case.id}:{kind}:{subj}", payload={"case_id": case.id,
                                                           "category": category})
+        effects.apply_state(session, kind, subj, reason)
         if seq:
             result.actions.append(seq)
     for sha in shas:
@@ -195,6 +210,14 @@ def decide(session: Session, settings: Settings, user: ReviewUser, case_id: int,
     else:
         result.allow_listed = effects.allow_list(session, shas, actor=user.actor,
                                                  source=f"case:{case_id}")
+        # A case opened for an automatic action that the reviewer finds not violating:
+        # undo the action through the outbox.
+        from groupguard.review.appeals import undo_enforcements
+
+        result.actions += undo_enforcements(
+            session, Subject(case.subject_type, case.subject_id), decision_id=did,
+            key_prefix=f"case:{case_id}",
+            reason=f"reviewer {user.name} dismissed case {case_id}")
     return result
 
 

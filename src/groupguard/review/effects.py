@@ -41,6 +41,30 @@ def enqueue_action(session: Session, *, kind: str, subject: Subject, reason: str
                    key=key, decision_id=decision_id)
 
 
+def apply_state(session: Session, kind: str, subject: Subject, reason: str) -> None:
+    """Keep groupguard's own view of the platform in step with what a decision enforces
+    (as the pipeline does for automatic actions), so that the pipeline does not act again
+    on a removed group and the graph sees removals and reversals."""
+    from groupguard.store.tables import accounts, groups, invite_links
+
+    now = utcnow()
+    if kind == "remove_group":
+        session.execute(update(groups).where(groups.c.id == subject.id).values(
+            status="removed", removed_at=now, removal_reason=reason))
+        session.execute(update(invite_links).where(
+            invite_links.c.group_id == subject.id, invite_links.c.revoked_at.is_(None),
+        ).values(revoked_at=now))
+    elif kind == "restore_group":
+        session.execute(update(groups).where(groups.c.id == subject.id).values(
+            status="active", removed_at=None, removal_reason=None))
+    elif kind == "ban_account":
+        session.execute(update(accounts).where(accounts.c.id == subject.id).values(
+            status="banned", banned_at=now, ban_reason=reason))
+    elif kind == "unban_account":
+        session.execute(update(accounts).where(accounts.c.id == subject.id).values(
+            status="active", banned_at=None, ban_reason=None))
+
+
 def allow_list(session: Session, shas: list[str], *, actor: str, source: str) -> int:
     """Add files to the allow-list bank by exact digest (SHA-256 and MD5). Not by PDQ: a
     perceptual allow entry would let an image crafted to collide with a benign one slip
