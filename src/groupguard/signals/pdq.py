@@ -56,9 +56,6 @@ def pdq_from_image(img: Image.Image) -> tuple[str, int]:
     return pdq_from_array(np.asarray(img))
 
 
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-
 def hamming(a: str, b: str) -> int:
     """Number of differing bits between two PDQ hex strings (validated)."""
     x = int(validate_pdq(a), 16) ^ int(validate_pdq(b), 16)
