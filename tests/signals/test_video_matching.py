@@ -164,3 +164,29 @@ def test_a_corrupt_video_is_a_media_error() -> None:
 def test_synthetic_videos_have_matchable_frames() -> None:
     frames = video_variant_hashes(synthetic_video(3), seconds_per_hash=0.5)["original"]
     assert frames and np.mean([f.quality for f in frames]) >= 50
+
+
+def test_the_matcher_finds_a_barred_upload_of_a_banked_barless_video(db, settings) -> None:
+    from groupguard.banks import service
+    from groupguard.banks.matcher import Matcher
+    from groupguard.banks.signal_types import vpdq_to_value
+    from groupguard.signals.hashing import hash_bytes
+
+    # the first 10 s, every 9th frame: frames our re-encode kept (the camera moves, so PDQ
+    # changes within a few frames); PostgreSQL's btree index on the entry value caps a
+    # vPDQ value at about 35 frames (2704 bytes)
+    banked = reference("chair-orig-22-hd-no-bar")[0:300:9]
+    with db.session() as s:
+        service.create_bank(s, "videos")
+        service.add_hashes(s, "videos", [("vpdq", vpdq_to_value(banked))])
+    m = Matcher.from_db(db, settings)
+    upload = (DATA / f"{ORIGINAL}-small.mp4").read_bytes()
+    plain = hash_bytes(upload, settings=settings, seconds_per_hash=0.1)
+    assert plain.vpdq_variants == {}
+    assert m.match(plain) == []
+    hashes = hash_bytes(upload, settings=settings, variants=True, seconds_per_hash=0.1)
+    assert {"trim_border", "half_b"} <= set(hashes.vpdq_variants)
+    (hit,) = m.match(hashes)
+    assert (hit.bank, hit.signal_type, hit.variant) == ("videos", "vpdq", "trim_border")
+    other = hash_bytes(synthetic_video(9), settings=settings, variants=True)
+    assert m.match(other) == []

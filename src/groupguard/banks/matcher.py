@@ -34,6 +34,7 @@ from groupguard.config import Settings
 from groupguard.index import HammingIndex
 from groupguard.index.persist import IndexFileError, Journal, load, save
 from groupguard.signals.variants import AUG_PREFIX, variant_threshold
+from groupguard.signals.video_variants import match_video_variants
 from groupguard.signals.vpdq import VpdqFrame, match_vpdq
 from groupguard.store import Database
 from groupguard.store.tables import bank_entries, banks
@@ -408,7 +409,16 @@ class Matcher:
         if not frames or not self._vpdq:
             return []
         out = []
+        variants = getattr(hashes, "vpdq_variants", None) or {}
         for entry_id, (bank, target) in self._vpdq.items():
+            if variants:  # bars trimmed, half frames: signals/video_variants.py
+                vm = match_video_variants({"original": frames, **variants},
+                                          {"original": target}, distance=self.threshold_of(bank),
+                                          min_quality=self.settings.pdq_min_quality)
+                if vm.matched and vm.result is not None:
+                    share = max(vm.result.query_match_percent, vm.result.target_match_percent)
+                    out.append((entry_id, round(100 - share), vm.query_variant or "original"))
+                continue
             result = match_vpdq(frames, target, distance=self.threshold_of(bank),
                                 min_quality=self.settings.pdq_min_quality)
             if result.is_match():

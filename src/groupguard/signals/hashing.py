@@ -48,6 +48,10 @@ class MediaHashes:
     error: str | None = None
     # Why the perceptual hash must not be matched (e.g. low quality); digests still match.
     not_matchable_reason: str | None = None
+    # Videos hashed with variants=True: vPDQ lists of re-framed frames by variant name
+    # ("trim_border", "half_b", ...: signals/video_variants.py).
+    vpdq_variants: dict[str, list[VpdqFrame]] = field(default_factory=dict, repr=False,
+                                                      compare=False)
 
     @property
     def matchable(self) -> bool:
@@ -217,9 +221,16 @@ def hash_bytes(
             # Neither decoder knows it: say so once rather than quoting FFmpeg.
             raise MediaError("not a recognised image or video format") from exc
         raise
+    extra_lists = {}
+    if variants:
+        from groupguard.signals.video_variants import frame_variant_hashes
+
+        extra_lists = frame_variant_hashes(data, seconds_per_hash=(
+            seconds_per_hash if seconds_per_hash is not None else video_seconds_per_hash(s)))
     return MediaHashes(
         sha256=d.sha256, md5=d.md5, kind="video", size=len(data), pdq=None, pdq_quality=None,
         vpdq=video.frames, width=video.width, height=video.height,
+        vpdq_variants=extra_lists,
     )
 
 

@@ -99,16 +99,13 @@ def _halves(img: Image.Image) -> dict[str, Image.Image]:
     }
 
 
-def video_variant_hashes(data: bytes, *, seconds_per_hash: float = 1.0,
-                         max_seconds: float = 3 * 3600,
-                         max_pixels: int = 64_000_000) -> dict[str, list[VpdqFrame]]:
-    """vPDQ lists of a video and its variants, by variant name (see the module docstring).
-    Raises MediaError for what `hash_video` refuses."""
-    original = hash_video(data, seconds_per_hash=seconds_per_hash, max_seconds=max_seconds,
-                          max_pixels=max_pixels)
-    frames = sampled_frames(data, seconds_per_hash=seconds_per_hash)
+def frame_variant_hashes(data: bytes, *, seconds_per_hash: float = 1.0,
+                         max_frames: int = 3600) -> dict[str, list[VpdqFrame]]:
+    """vPDQ lists of a video's variants other than "original" (see the module docstring),
+    for a file `hash_video` has already accepted."""
+    frames = sampled_frames(data, seconds_per_hash=seconds_per_hash, max_frames=max_frames)
     box = bar_box([im for _, _, im in frames])
-    out: dict[str, list[VpdqFrame]] = {"original": list(original.frames)}
+    out: dict[str, list[VpdqFrame]] = {}
     if box is not None:
         out["trim_border"] = []
     for name in HALVES:
@@ -122,6 +119,17 @@ def video_variant_hashes(data: bytes, *, seconds_per_hash: float = 1.0,
             pdq, q = pdq_from_image(half)
             out[name].append(VpdqFrame(index, ts, pdq, q))
     return out
+
+
+def video_variant_hashes(data: bytes, *, seconds_per_hash: float = 1.0,
+                         max_seconds: float = 3 * 3600,
+                         max_pixels: int = 64_000_000) -> dict[str, list[VpdqFrame]]:
+    """vPDQ lists of a video and its variants, by variant name (see the module docstring).
+    Raises MediaError for what `hash_video` refuses."""
+    original = hash_video(data, seconds_per_hash=seconds_per_hash, max_seconds=max_seconds,
+                          max_pixels=max_pixels)
+    return {"original": list(original.frames),
+            **frame_variant_hashes(data, seconds_per_hash=seconds_per_hash)}
 
 
 @dataclass(frozen=True)
