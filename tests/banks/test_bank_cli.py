@@ -121,3 +121,14 @@ def test_low_quality_images_bank_digests_only_and_say_why(run, data_dir):
     (res,) = lines(run("match", str(data_dir / "pdq" / "q0003.jpg"), "--json"))
     assert {m["signal"] for m in res["matches"]} == {"md5", "sha256"}
     assert "quality" in res["notes"][0]
+
+
+def test_a_banked_video_matches_itself_by_digest_and_vpdq(run, data_dir):
+    video = data_dir / "vpdq" / "test-padded-dimensions.mp4"
+    run("bank", "create", "videos")
+    (out,) = lines(run("bank", "add", "videos", str(video), "--json"))
+    assert len(out["entries"]) == 3  # md5, sha256, vpdq
+    (res,) = lines(run("match", str(video), "--json"))
+    assert {m["signal"] for m in res["matches"]} == {"md5", "sha256", "vpdq"}
+    exported = run("bank", "export", "videos", "--format", "te").stdout
+    assert any(line.startswith("vpdq [") for line in exported.splitlines())

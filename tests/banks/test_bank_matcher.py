@@ -162,3 +162,22 @@ def test_reconcile_catches_entries_committed_out_of_order(db, settings):
     with db.session() as s:
         assert m._reconcile(s) == ([low], [])
     assert [r.entry_id for r in m.match(media(pdq=PDQ))] == [low]
+
+
+def test_vpdq_bank_entries_from_reference_files_match_video_variants(db, settings, data_dir):
+    """Meta's chair variants (grey, sepia, small logo, 19 fps) match the banked original;
+    another video does not. (The large-logo variant needs video variants: signals/)"""
+    from groupguard.banks.signal_types import vpdq_frames
+
+    vdir = data_dir / "vpdq"
+    with db.session() as s:
+        service.create_bank(s, "videos")
+        (orig,) = service.add_hashes(
+            s, "videos", [("vpdq", (vdir / "chair-orig-22-sd-bar.txt").read_text())])
+    m = Matcher.from_db(db, settings)
+    for name in ("chair-22-sd-grey-bar.every15.txt", "chair-22-sd-sepia-bar.every15.txt",
+                 "chair-22-with-small-logo-bar.every15.txt", "chair-19-sd-bar.every15.txt"):
+        frames = vpdq_frames((vdir / name).read_text())
+        assert [r.entry_id for r in m.match(media(vpdq=frames))] == [orig], name
+    other = vpdq_frames((vdir / "test-padded-dimensions.txt").read_text())
+    assert m.match(media(vpdq=other)) == []
