@@ -154,9 +154,14 @@ class Matcher:
             if home is not None:
                 index_dir = Path(home) / "index" / "pdq"
         m = cls(db, settings, index_dir=index_dir, auto_refresh_seconds=auto_refresh_seconds)
-        m._open()
+        with m._lock():
+            m._open()
         with m._reader.session() as session:
             m.refresh(session)
+            if m.loaded_from_disk:
+                # Another process may have written the shared index meanwhile; one count
+                # tells whether the loaded state agrees with the table.
+                m._persist_changes(*m._reconcile(session))
         return m
 
     # ---- persistence --------------------------------------------------------------------
@@ -189,6 +194,23 @@ class Matcher:
     def _state(self) -> dict[str, Any]:
         return {"cursor": self._cursor, "removal_cursor": self._removal_cursor}
 
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Processes sharing a data home (runner, CLI, web) share the index folder; writes
+        to it and loads from it take an exclusive lock."""
+        if self._index_dir is None:
+            yield
+            return
+        import fcntl
+
+        self._index_dir.mkdir(parents=True, exist_ok=True)
+        with (self._index_dir / "lock").open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def _snapshot(self) -> None:
         if self._index_dir is None or self._journal is None:
             return
@@ -210,8 +232,13 @@ class Matcher:
             self._removal_cursor = max(self._removal_cursor, int(rec.get("removal_cursor", 0)))
 
     def _persist_changes(self, added: list[int], removed: list[int]) -> None:
-        if self._index_dir is None or self._journal is None:
+        if self._index_dir is None or self._journal is None or not (added or removed):
             return
+        with self._lock():
+            self._write_changes(added, removed)
+
+    def _write_changes(self, added: list[int], removed: list[int]) -> None:
+        assert self._index_dir is not None and self._journal is not None
         if len(self._journal) + len(added) + len(removed) > max(
                 10_000, self.COMPACT_SHARE * len(self._index)):
             self._snapshot()
