@@ -27,6 +27,8 @@ def test_user_create_and_cases_list_and_decide(settings, db, seeded):
     assert {"id", "status", "severity", "subject", "signals"} <= set(rows[0])
     assert rows[0]["subject"] == "group:grp-zorblax"
     assert rows[0]["signals"] == {"hash.pdq": 1, "text.term": 1}
+    r = run(settings, "cases", "list", "--limit", "2", "--json")
+    assert len(r.output.splitlines()) == 2
     r = run(settings, "cases", "decide", str(seeded.cases["lakes"]), "--decision", "dismiss",
             "--user", "rita")
     assert r.exit_code == 0, r.output

@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         signal_type: str = typer.Option(None, "--signal-type"),
         bank: str = typer.Option(None, "--bank"),
         group: str = typer.Option(None, "--group"),
-        limit: int = typer.Option(500, "--limit"),
+        limit: int = typer.Option(0, "--limit", help="At most this many (0: all)"),
         as_json: bool = typer.Option(False, "--json", help="One JSON object per case"),
     ) -> None:
         """Cases in work order (severity, then deadline)."""
@@ -75,9 +75,14 @@ def register(app: typer.Typer) -> None:
 
         f = QueueFilters(status=status, kind=kind, signal_type=signal_type, bank=bank,
                          group=group)
+        entries = []
         with _session(ctx) as s:
-            entries = list_queue(s, None, f, limit=limit)
-        for e in entries:
+            while True:
+                page = list_queue(s, None, f, limit=500, offset=len(entries))
+                entries += page
+                if len(page) < 500 or (limit and len(entries) >= limit):
+                    break
+        for e in entries[:limit or None]:
             if as_json:
                 typer.echo(json.dumps(e.as_dict(), sort_keys=True))
             else:
