@@ -46,9 +46,11 @@ def test_admins_from_a_removed_group_are_counted_and_named_in_the_reason():
                for i in range(3)]
     sig = by_kind(run(graph, *events), "graph.removed_overlap", "group:H")
     assert sig is not None
-    assert "7 of 9 admins were members of group G, removed 2 days ago" in sig.reason
+    # Role-aware: they were not just in G, they ran it.
+    assert "7 of 9 admins were admins of group G, removed 2 days ago" in sig.reason
     assert "7 of 12 members were members of group G, removed 2 days ago" in sig.reason
-    assert sig.details["tainted_admins"] == 7 and sig.details["source_group"] == "G"
+    assert sig.details["admins_who_ran_removed_groups"] == 7
+    assert sig.details["source_group"] == "G"
     assert not sig.hard and 0.5 < sig.strength < 1.0
 
 
@@ -145,3 +147,26 @@ def test_joining_one_group_of_a_banned_account_is_not_evasion():
     out = run(graph, ev(31, "member.added", "n", group_id="X1", account_id="n"),
               ev(31, "member.added", "n", group_id="Y", account_id="n"))
     assert by_kind(out, "graph.ban_evasion", "account:n") is None
+
+
+def test_an_old_account_joining_a_banned_accounts_groups_is_not_evasion():
+    graph = MembershipGraph()
+    run(graph, ev(-5, "account.registered", None, account_id="old"))
+    ban_b_in_three_groups(graph)
+    out = run(graph, ev(31, "member.added", "old", group_id="X1", account_id="old"),
+              ev(31, "member.added", "old", group_id="X2", account_id="old"))
+    assert by_kind(out, "graph.ban_evasion", "account:old") is None
+
+
+def test_joins_sent_for_a_group_after_its_removal_do_not_make_people_from_it():
+    graph = MembershipGraph()
+    removed_group_g(graph)
+    # The platform keeps reporting joins to G; those people were never in it while it ran.
+    run(graph, *[ev(2, "member.added", "boss", group_id="G", account_id=f"late{i}")
+                 for i in range(5)])
+    events = [ev(25, "group.created", "stranger", group_id="N", name="n")]
+    events += [ev(26, "member.added", "stranger", group_id="N", account_id=f"late{i}")
+               for i in range(5)]
+    out = run(graph, *events)
+    assert by_kind(out, "graph.recreated", "group:N") is None
+    assert by_kind(out, "graph.removed_overlap", "group:N") is None

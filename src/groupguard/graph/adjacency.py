@@ -135,9 +135,11 @@ class Adjacency:
             times = np.concatenate([times, dv[:, 1].astype(np.uint32)])
         return cols, states, times
 
-    def rows_concat(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Edges of many rows at once: (row of each edge, col, state), vectorised over the
-        base so that a removal touching thousands of accounts stays in numpy."""
+    def rows_concat(
+        self, rows: np.ndarray, *, with_times: bool = False
+    ) -> tuple[np.ndarray, ...]:
+        """Edges of many rows at once: (row of each edge, col, state[, time]), vectorised
+        over the base so that a removal touching thousands of accounts stays in numpy."""
         rows = np.asarray(rows, np.int64)
         in_base = rows[rows < self.base_rows]
         starts = self.indptr[in_base]
@@ -148,13 +150,16 @@ class Adjacency:
         out_rows = [np.repeat(in_base, lens)]
         out_cols = [self.indices[idx].astype(np.int64)]
         out_state = [self.state[idx]]
+        out_times = [self.times[idx] if self.times is not None else np.zeros(total, np.uint32)]
         for r in rows.tolist():
             d = self.delta.get(r)
             if d:
                 out_rows.append(np.full(len(d), r, np.int64))
                 out_cols.append(np.fromiter(d.keys(), np.int64, len(d)))
                 out_state.append(np.fromiter((v[0] for v in d.values()), np.int8, len(d)))
-        return np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_state)
+                out_times.append(np.fromiter((v[1] for v in d.values()), np.uint32, len(d)))
+        out = (np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_state))
+        return (*out, np.concatenate(out_times)) if with_times else out
 
     # -- writing -------------------------------------------------------------------------
 

@@ -62,6 +62,7 @@ _GROUP_COLS: dict[str, tuple[type, float | int]] = {
     "n_admins": (np.int32, 0),  # admins and the creator
     "tainted_members": (np.int32, 0),
     "tainted_admins": (np.int32, 0),
+    "run_admins": (np.int32, 0),  # admins and creator who ran a removed group, or are banned
     "size_at_removal": (np.int32, 0),
 }
 _ACCOUNT_COLS: dict[str, tuple[type, float | int]] = {
@@ -69,6 +70,7 @@ _ACCOUNT_COLS: dict[str, tuple[type, float | int]] = {
     "banned_at": (np.float64, NO_TIME),  # last ban, kept after an unban for history
     "banned": (np.bool_, False),
     "taint": (np.int16, 0),  # removed groups it was in at removal, +1 while banned
+    "taint_admin": (np.int16, 0),  # removed groups it ran (admin, creator), +1 while banned
 }
 
 
@@ -142,7 +144,7 @@ class MembershipGraph:
             if old_role == code or (old_role == CREATOR and code != CREATOR):
                 return False  # the creator stays creator when re-added as admin/member
             self._set_edge(g, a, code, None)
-            self._admin_delta(g, a, (code >= ADMIN) - (old_role >= ADMIN))
+            self._admin_delta(g, a, int(code >= ADMIN) - int(old_role >= ADMIN))
             return True
         self._set_edge(g, a, code, ts)
         self.g.n_members[g] += 1
@@ -192,6 +194,8 @@ class MembershipGraph:
         self.g.n_admins[g] += d
         if self.a.taint[a] > 0:
             self.g.tainted_admins[g] += d
+        if self.a.taint_admin[a] > 0:
+            self.g.run_admins[g] += d
 
     def remove_group(self, group_id: str, ts: float) -> np.ndarray:
         """Mark a group removed; taint its members. Returns the other groups whose scores
@@ -202,9 +206,11 @@ class MembershipGraph:
         self.g.removed_at[g] = ts
         self.removals += 1
         cols, states, _ = self.by_group.row(g)
-        members = cols[states < FORMER].astype(np.int64)
+        live = states < FORMER
+        members = cols[live].astype(np.int64)
         self.g.size_at_removal[g] = len(members)
-        return self._taint(members, +1)
+        ran = members[(states[live] & 3) >= ADMIN]
+        return np.union1d(self._taint(members, +1), self._taint(ran, +1, admin=True))
 
     def restore_group(self, group_id: str) -> np.ndarray:
         g = self.groups.get(group_id)
@@ -213,7 +219,10 @@ class MembershipGraph:
         self.g.removed_at[g] = NO_TIME
         self.removals -= 1
         cols, states, _ = self.by_group.row(g)
-        return self._taint(cols[states < FORMER].astype(np.int64), -1)
+        live = states < FORMER
+        members = cols[live].astype(np.int64)
+        ran = members[(states[live] & 3) >= ADMIN]
+        return np.union1d(self._taint(members, -1), self._taint(ran, -1, admin=True))
 
     def ban_account(self, account_id: str, ts: float) -> np.ndarray:
         a = self.account(account_id)
@@ -222,24 +231,28 @@ class MembershipGraph:
         self.a.banned[a] = True
         self.a.banned_at[a] = ts
         self.bans += 1
-        return self._taint(np.array([a], np.int64), +1)
+        one = np.array([a], np.int64)
+        return np.union1d(self._taint(one, +1), self._taint(one, +1, admin=True))
 
     def unban_account(self, account_id: str) -> np.ndarray:
         a = self.accounts.get(account_id)
         if a is None or not self.a.banned[a]:
             return np.zeros(0, np.int64)
         self.a.banned[a] = False
-        return self._taint(np.array([a], np.int64), -1)
+        one = np.array([a], np.int64)
+        return np.union1d(self._taint(one, -1), self._taint(one, -1, admin=True))
 
-    def _taint(self, accounts: np.ndarray, step: int) -> np.ndarray:
+    def _taint(self, accounts: np.ndarray, step: int, *, admin: bool = False) -> np.ndarray:
         """Change the taint of accounts; accounts crossing zero update the counters of
-        every live group they are in. Vectorised: one gather over the CSR rows."""
+        every live group they are in. Vectorised: one gather over the CSR rows.
+        `admin` changes the "ran a removed group" taint instead of the plain one."""
         accounts = np.unique(accounts)
         if not len(accounts):
             return np.zeros(0, np.int64)
-        before = self.a.taint[accounts] > 0
-        self.a.taint[accounts] = np.maximum(self.a.taint[accounts] + step, 0)
-        after = self.a.taint[accounts] > 0
+        taint = self.a.taint_admin if admin else self.a.taint
+        before = taint[accounts] > 0
+        taint[accounts] = np.maximum(taint[accounts] + step, 0)
+        after = taint[accounts] > 0
         flipped = accounts[before != after]
         if not len(flipped):
             return np.zeros(0, np.int64)
@@ -247,8 +260,11 @@ class MembershipGraph:
         live = (st < FORMER) & np.isnan(self.g.removed_at[grp])
         grp, st = grp[live], st[live]
         d = 1 if step > 0 else -1
-        np.add.at(self.g.tainted_members, grp, d)
-        np.add.at(self.g.tainted_admins, grp[st >= ADMIN], d)
+        if admin:
+            np.add.at(self.g.run_admins, grp[st >= ADMIN], d)
+        else:
+            np.add.at(self.g.tainted_members, grp, d)
+            np.add.at(self.g.tainted_admins, grp[st >= ADMIN], d)
         return np.unique(grp)
 
     # -- invites -------------------------------------------------------------------------

@@ -61,9 +61,10 @@ def after(later: float, earlier: float) -> str:
 
 
 def overlap_strength(graph: MembershipGraph, groups: np.ndarray) -> np.ndarray:
-    """Vectorised strength from the per-group counters. A single tainted member of a big
-    group is ordinary (anyone can be added to a bad group); several, or the people who run
-    the group, are not."""
+    """Vectorised strength from the per-group counters. Role-aware: members who were in a
+    removed group are common (anyone can be added to a bad group, and communities
+    overlap), so they count only in number and share; admins here who *ran* a removed group
+    (were its admins or creator) or are banned say much more, and so does such a creator."""
     groups = np.asarray(groups, np.int64)
     if not len(groups):
         return np.zeros(0)
@@ -71,30 +72,36 @@ def overlap_strength(graph: MembershipGraph, groups: np.ndarray) -> np.ndarray:
     n_m = np.maximum(gc.n_members[groups], 1).astype(np.float64)
     t_m = gc.tainted_members[groups].astype(np.float64)
     n_a = np.maximum(gc.n_admins[groups], 1).astype(np.float64)
-    t_a = gc.tainted_admins[groups].astype(np.float64)
+    r_a = gc.run_admins[groups].astype(np.float64)
     creator = gc.creator[groups]
     has_c = creator >= 0
-    c_tainted = np.zeros(len(groups), bool)
-    c_tainted[has_c] = graph.a.taint[creator[has_c]] > 0
-    member_part = 0.7 * (t_m / n_m) * np.minimum(1.0, t_m / 3.0)
-    admin_part = 0.6 * (t_a / n_a) * np.minimum(1.0, t_a / 2.0)
-    creator_part = 0.45 * c_tainted
+    c_ran = np.zeros(len(groups), bool)
+    c_in = np.zeros(len(groups), bool)
+    c_ran[has_c] = graph.a.taint_admin[creator[has_c]] > 0
+    c_in[has_c] = graph.a.taint[creator[has_c]] > 0
+    member_part = 0.7 * (t_m / n_m) * np.minimum(1.0, t_m / 8.0)
+    admin_part = 0.55 * (r_a / n_a) * np.minimum(1.0, r_a / 2.0)
+    creator_part = np.where(c_ran, 0.3, np.where(c_in, 0.05, 0.0))
     s = 1.0 - (1.0 - member_part) * (1.0 - admin_part) * (1.0 - creator_part)
     s[~np.isnan(gc.removed_at[groups])] = 0.0  # a removed group is past scoring
     return s
 
 
 def _top_removed_source(
-    graph: MembershipGraph, accounts: np.ndarray, exclude: int
+    graph: MembershipGraph, accounts: np.ndarray, exclude: int, *, admins_only: bool = False
 ) -> tuple[int, int, float] | None:
-    """Among accounts, the removed group most of them were in: (group, count, removed_at)."""
+    """Among accounts, the removed group most of them were in when it was removed (as
+    admins, with `admins_only`): (group, count, removed_at)."""
     if not len(accounts):
         return None
-    rows, grp, st = graph.by_account.rows_concat(accounts)
-    removed = ~np.isnan(graph.g.removed_at[grp]) & (grp != exclude)
-    if not removed.any():
+    rows, grp, st, joined = graph.by_account.rows_concat(accounts, with_times=True)
+    gone = graph.g.removed_at[grp]
+    keep = ~np.isnan(gone) & (grp != exclude) & (joined.astype(np.float64) <= gone)
+    if admins_only:
+        keep &= (st & 3) >= ADMIN
+    if not keep.any():
         return None
-    rows, grp = rows[removed], grp[removed]
+    rows, grp = rows[keep], grp[keep]
     width = int(rows.max()) + 1
     pairs = np.unique(grp * width + rows)  # one count per account per group
     ids, counts = np.unique(pairs // width, return_counts=True)
@@ -131,18 +138,33 @@ def removed_overlap_reason(graph: MembershipGraph, g: int) -> tuple[str, dict]:
             return f"were members of group {name}, removed {ago(now, ts)}"
         return f"were in removed groups ({k} of them in group {name}, removed {ago(now, ts)})"
 
+    ran = graph.a.taint_admin[accts] > 0
+    details["admins_who_ran_removed_groups"] = int((ran & admins).sum())
+
+    def ran_text(sel: np.ndarray) -> str:
+        src = _top_removed_source(graph, accts[sel], g, admins_only=True)
+        if src is None:
+            return "are banned accounts"
+        sg, k, ts = src
+        name = graph.groups.name(sg)
+        if k == int(sel.sum()):
+            return f"were admins of group {name}, removed {ago(now, ts)}"
+        return f"ran removed groups ({k} of them group {name}, removed {ago(now, ts)})"
+
     creator = int(graph.g.creator[g])
     if creator >= 0 and graph.a.taint[creator] > 0:
         cname = graph.accounts.name(creator)
         sel = accts == creator
-        if graph.a.banned[creator] and _top_removed_source(graph, accts[sel], g) is None:
-            parts.append(f"the creator {cname} is banned")
+        if graph.a.taint_admin[creator] > 0:
+            text = ran_text(sel).replace("were admins", "was an admin", 1)
+            parts.append(f"the creator {cname} {text}".replace(" are banned accounts",
+                                                                 " is banned"))
         else:
             parts.append(f"the creator {cname} {source_text(sel).replace('were', 'was', 1)}"
                          .replace("was members", "was a member"))
-    sel_a = tainted & admins
+    sel_a = ran & admins
     if sel_a.any():
-        parts.append(f"{int(sel_a.sum())} of {int(admins.sum())} admins {source_text(sel_a)}")
+        parts.append(f"{int(sel_a.sum())} of {int(admins.sum())} admins {ran_text(sel_a)}")
     if tainted.any():
         parts.append(f"{int(tainted.sum())} of {len(accts)} members {source_text(tainted)}")
     return "; ".join(parts) or "no members from removed groups", details
@@ -180,9 +202,12 @@ def recreated_signal(
     accts, roles = graph.members(g)
     if not len(accts):
         return None
-    rows, grp, st = graph.by_account.rows_concat(accts)
+    rows, grp, st, joined = graph.by_account.rows_concat(accts, with_times=True)
     gone = graph.g.removed_at[grp]
-    recent = (~np.isnan(gone)) & (gone <= created) & (created - gone <= window) & (grp != g)
+    # Only who was in the old group when it went: joins the platform sends after a removal
+    # are not "people from the removed group".
+    recent = ((~np.isnan(gone)) & (gone <= created) & (created - gone <= window) & (grp != g)
+              & (joined.astype(np.float64) <= gone))
     if not recent.any():
         return None
     rows, grp, st = rows[recent], grp[recent], st[recent]
@@ -195,9 +220,10 @@ def recreated_signal(
         from_creator = creator in people.tolist()
         c_role = int((st[sel & (rows == creator)] & 3).max()) if from_creator else -1
         share = k / len(accts)
-        share_old = k / max(1, int(graph.g.size_at_removal[src]))
-        c_part = 0.5 if c_role >= ADMIN else (0.3 if from_creator else 0.0)
-        m_part = 0.75 * min(1.0, k / 4.0) * max(share, share_old)
+        # A recreation brings the old group back: most of the new group's members come
+        # from it. A few shared members are ordinary overlap between communities.
+        c_part = 0.25 if c_role >= ADMIN else (0.1 if from_creator else 0.0)
+        m_part = 0.9 * min(1.0, max(0, k - 2) / 4.0) * min(1.0, max(0.0, share - 0.3) / 0.4)
         s = 1.0 - (1.0 - c_part) * (1.0 - m_part)
         if best is None or s > best[0]:
             best = (s, src)
@@ -282,10 +308,10 @@ def ban_evasion_signal(
         share = k / len(g_b)
         if k < params.evasion_min_groups or share < params.evasion_min_share:
             continue
-        s = 0.4 + 0.4 * share + (0.1 if b == a else 0.0)
-        if b != a and not np.isnan(graph.a.registered_at[a]) and \
-                graph.a.registered_at[a] >= banned_at:
-            s += 0.1
+        reg = float(graph.a.registered_at[a])
+        if b != a and not reg >= banned_at - 3600:
+            continue  # only the banned account itself, or a new one, evades a ban
+        s = 0.45 + 0.4 * share
         if best is None or s > best[0]:
             best = (min(s, 0.9), b, k, len(g_b))
     if best is None:
