@@ -31,7 +31,7 @@ class GraphParams:
     recreate_emit: float = 0.3
     evasion_window_days: float = 30.0
     evasion_min_groups: int = 2
-    evasion_min_share: float = 0.5
+    evasion_min_share: float = 0.65  # evaders come back to nearly all; neighbours to some
     invite_emit_uses: int = 1
 
 
@@ -79,6 +79,11 @@ def overlap_strength(graph: MembershipGraph, groups: np.ndarray) -> np.ndarray:
     c_in = np.zeros(len(groups), bool)
     c_ran[has_c] = graph.a.taint_admin[creator[has_c]] > 0
     c_in[has_c] = graph.a.taint[creator[has_c]] > 0
+    # The creator is scored once, as the creator, not again as an admin and a member.
+    t_m = np.maximum(t_m - c_in, 0.0)
+    n_m = np.maximum(n_m - has_c, 1.0)
+    r_a = np.maximum(r_a - c_ran, 0.0)
+    n_a = np.maximum(n_a - has_c, 1.0)
     member_part = 0.7 * (t_m / n_m) * np.minimum(1.0, t_m / 8.0)
     admin_part = 0.55 * (r_a / n_a) * np.minimum(1.0, r_a / 2.0)
     creator_part = np.where(c_ran, 0.3, np.where(c_in, 0.05, 0.0))
