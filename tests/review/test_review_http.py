@@ -140,3 +140,44 @@ def test_auditor_console_pages(app, db, seeded):
     assert client.get("/console/users").status_code == 403
     with db.session() as s:
         assert s.execute(select(actions)).first() is None
+
+
+def test_settings_pages_apply_org_bounds(app, db, seeded):
+    from groupguard.review import wellness
+    from groupguard.review.users import get_user
+
+    admin = TestClient(app)
+    login(admin, "ada")
+    page = admin.get("/console/settings")
+    assert "Organisation defaults" in page.text
+    r = admin.post("/console/settings", data={
+        "csrf_token": _csrf(page.text), "scope": "org", "default_blur_px": "30",
+        "min_blur_px": "20", "exposure_counter": "required", "daily_exposure_limit": "10",
+        "claim_minutes": "20", "greyscale_default": "on", "preload_blurred": "on",
+        "deadline_1": "30"}, follow_redirects=False)
+    assert r.status_code == 303
+    rev = TestClient(app)
+    login(rev, "rita")
+    page = rev.get("/console/settings")
+    assert "Organisation defaults" not in page.text and "(required)" in page.text
+    r = rev.post("/console/settings", data={"csrf_token": _csrf(page.text), "scope": "user",
+                                            "blur_px": "5", "greyscale": "on"})
+    assert r.status_code == 400 and "org minimum" in r.text
+    with db.session() as s:
+        org = wellness.org_settings(s)
+        eff = wellness.effective_settings(s, get_user(s, "rita"))
+    assert org["deadline_minutes"]["1"] == 30 and org["claim_minutes"] == 20
+    assert not org["allow_colour"]  # an unchecked box is a choice too
+    assert eff.blur_px == 30 and eff.greyscale and eff.exposure_counter
+
+
+def test_admin_creates_a_user_in_the_console(app, db, seeded):
+    admin = TestClient(app)
+    login(admin, "ada")
+    page = admin.get("/console/users")
+    r = admin.post("/console/users", data={
+        "csrf_token": _csrf(page.text), "name": "newbie", "role": "reviewer",
+        "password": "a long enough pass", "can_view_media": "on"}, follow_redirects=False)
+    assert r.status_code == 303
+    fresh = TestClient(app)
+    assert login(fresh, "newbie", "a long enough pass").status_code == 303

@@ -387,9 +387,13 @@ async def save_settings(request: Request, sess: ConsoleSession = Depends(current
                     for i in range(1, 5) if str(form.get(f"deadline_{i}", "")).isdigit()}
                 wellness.set_org_settings(s, sess.user, changes)
             else:
-                changes = {"greyscale": form.get("greyscale") == "on",
-                           "preload_blurred": form.get("preload_blurred") == "on",
-                           "exposure_counter": form.get("exposure_counter") == "on"}
+                # A disabled control (fixed by the org) is not submitted: leave it alone.
+                org = wellness.org_settings(s)
+                changes = {"preload_blurred": form.get("preload_blurred") == "on"}
+                if org["allow_colour"]:
+                    changes["greyscale"] = form.get("greyscale") == "on"
+                if org["exposure_counter"] == "optional":
+                    changes["exposure_counter"] = form.get("exposure_counter") == "on"
                 if form.get("blur_px"):
                     changes["blur_px"] = str(form.get("blur_px"))
                 wellness.set_user_settings(s, sess.user, changes)
