@@ -263,16 +263,19 @@ def _record_decision(session: Session, verdict: Verdict) -> int | None:
 
 
 def _preserve(ctx: PipelineContext, verdict: Verdict) -> list[str]:
-    """Preserve the bytes of matched media still in hand (least exposure: nothing else is
-    kept). Returns the SHA-256s preserved now."""
+    """Preserve the bytes of media a decision rests on while they are still in hand: bank
+    matches, and media the classifier flagged (a reviewer must see what they decide on).
+    Least exposure: no other media is kept. Returns the SHA-256s preserved now."""
     from groupguard.reporting.evidence import preserve_media
 
     kept = []
-    for sha in {s.sha256 for s in verdict.signals if s.sha256 and s.family == "hash"}:
+    evidence_families = ("hash", "classifier")
+    for sha in {s.sha256 for s in verdict.signals
+                if s.sha256 and s.family in evidence_families}:
         data = ctx.media_bytes.get(sha)
         if data is not None:
             preserve_media(ctx.session, ctx.settings, data, sha256=sha,
-                           reason=f"matched known media; {verdict.rule}", actor="policy")
+                           reason=f"{verdict.outcome}: {verdict.rule}", actor="policy")
             kept.append(sha)
     return kept
 
@@ -333,6 +336,7 @@ def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0)
         if verdict.outcome == "act":
             enforced += act(ctx, verdict, decision_id)
         else:
+            _preserve(ctx, verdict)
             case_id = open_case(ctx.session, subject=subject, severity=verdict.severity,
                                 reason=verdict.explanation, rule=verdict.rule,
                                 priority=verdict.risk.score)
