@@ -270,7 +270,8 @@ class HammingIndex:
         if flips > MAX_PROBE_FLIPS:
             return self._scan(query_words, r)
         keys = ((raw.view(">u2").astype(np.int64)[None, :] ^ _MASKS[flips]) + _BASE).ravel()
-        cand = self._table[keys][self._slot_range < self._counts[keys][:, None]]
+        # take() is several times cheaper than fancy indexing on these small selections.
+        cand = self._table.take(keys, axis=0)[self._slot_range < self._counts.take(keys)[:, None]]
         if self._overflow:
             spilled = keys[self._has_overflow[keys]]
             if len(spilled):
@@ -300,8 +301,8 @@ class HammingIndex:
         for lo in range(0, len(raw), step):
             block = raw[lo: lo + step]
             keys = ((_chunks(block)[:, None, :] ^ _MASKS[flips][None]) + _BASE[None]).ravel()
-            counts = self._counts[keys]
-            cand = self._table[keys][self._slot_range < counts[:, None]]
+            counts = self._counts.take(keys)
+            cand = self._table.take(keys, axis=0)[self._slot_range < counts[:, None]]
             # rows[mask] keeps row order, so candidates come grouped by query.
             per_query = counts.reshape(len(block), probes).sum(axis=1)
             qi = np.repeat(np.arange(len(block)), per_query)
