@@ -120,7 +120,12 @@ class TextMatcher:
                     log.warning("skipping invalid regex term %s: %s", t.id, exc)
             elif t.mode == "semantic":
                 self._semantic.append(t)
-        self._exact_keys = [k for k in self._exact if len(k) > SHORT_KEY]
+        # Devanagari words meet exact, phrase and fuzzy terms within a small distance
+        self._translit: dict[str, list[_Term]] = defaultdict(list)
+        for t in self.terms:
+            if t.mode in ("exact", "phrase", "fuzzy") and len(t.key) > SHORT_KEY:
+                self._translit[t.key].append(t)
+        self._exact_keys = list(self._translit)
         # fuzzy distance is counted on the normalised letters (doubles squeezed), not on
         # the lossy key, where unrelated words sit closer ("snorkel" vs "snorquelle")
         self._fuzzy_raws = [_squeeze_doubles(t.raw) for t in self._fuzzy]
@@ -212,17 +217,24 @@ class TextMatcher:
                 devanagari = devanagari or tokens[j].devanagari
                 if len(raw) > self._window_limit:
                     break
-                key = key_of(raw)
                 span = (tokens[i].start, tokens[j].end)
-                single = i == j
-                for t in self._exact.get(key, ()):
-                    if len(t.key) <= SHORT_KEY and not (single and raw == t.raw):
-                        continue
-                    hits.append(self._hit(t, span, 1.0, raw))
-                if self._fuzzy and len(key) > SHORT_KEY:
-                    hits.extend(self._fuzzy_hits(key, span, raw))
-                if devanagari and len(key) > SHORT_KEY and self._exact_keys:
-                    hits.extend(self._transliteration_hits(key, span, raw))
+                forms = [raw, raw[:-1]] if tokens[j].bang and len(raw) > 1 else [raw]
+                for form in forms:
+                    hits.extend(self._window_hits(form, span, i == j, devanagari))
+        return hits
+
+    def _window_hits(self, raw: str, span: tuple[int, int], single: bool, devanagari: bool
+                     ) -> list[TextHit]:
+        hits: list[TextHit] = []
+        key = key_of(raw)
+        for t in self._exact.get(key, ()):
+            if len(t.key) <= SHORT_KEY and not (single and raw == t.raw):
+                continue
+            hits.append(self._hit(t, span, 1.0, raw))
+        if self._fuzzy and len(key) > SHORT_KEY:
+            hits.extend(self._fuzzy_hits(key, span, raw))
+        if devanagari and len(key) > SHORT_KEY and self._exact_keys:
+            hits.extend(self._transliteration_hits(key, span, raw))
         return hits
 
     def _fuzzy_hits(self, key: str, span: tuple[int, int], raw: str) -> list[TextHit]:
@@ -242,7 +254,7 @@ class TextMatcher:
                                           score_cutoff=2, limit=None):
             if dist == 0 or dist > (1 if len(k) <= 8 else 2):
                 continue
-            for t in self._exact[k]:
+            for t in self._translit[k]:
                 out.append(self._hit(t, span, 1.0 - dist / len(k), raw))
         return out
 

@@ -41,6 +41,18 @@ _EMOJI_LETTERS = {
     "\u2714": "v", "\u2705": "v", "\u2611": "v", "\U0001f51f": "10", "\u00a9": "c",
     "\u00ae": "r", "\u24c2": "m", "\u2139": "i", "\U0001f17e": "o", "\U0001f17f": "p",
 }
+# Lookalikes used to imitate Latin letters that Unicode's confusables data maps elsewhere or
+# not at all (Cyrillic ghe as r, Greek chi as x, upsilon as u, ...). Checked first.
+_LOOKALIKES = {
+    "г": "r", "ь": "b", "Ь": "b", "в": "b", "χ": "x", "υ": "u", "σ": "o", "κ": "k", "к": "k",
+    "ι": "i", "ν": "v", "ρ": "p", "τ": "t", "т": "t", "η": "n", "ω": "w", "п": "n", "и": "u",
+    "ш": "w", "м": "m", "н": "h", "ѕ": "s", "ԁ": "d", "ԛ": "q", "һ": "h", "ӏ": "l", "ո": "n",
+    "ս": "u", "ᴢ": "z", "γ": "y", "α": "a", "ε": "e", "β": "b", "ѵ": "v", "ϲ": "c",
+    "ɑ": "a", "ҽ": "e", "ɡ": "g", "ƅ": "b", "ԝ": "w", "ј": "j", "ք": "p", "զ": "q",
+}
+# Italic-only lookalikes: they imitate Latin inside a word that mixes scripts, but a word
+# written wholly in them is ordinary Cyrillic ("привет") and is romanised by sound.
+_ITALIC_ONLY = set("вткпнмшиг")
 # Characters a reader does not see: dropped without leaving a gap.
 _INVISIBLE_CATEGORIES = {"Cf", "Cs", "Co", "Sk"}
 _INVISIBLE = {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u20e3"}
@@ -105,6 +117,12 @@ def _fold_char(ch: str, visual: bool = True) -> str:
         return chr(ord("a") + cp - 0x1F170)
     if ch.isspace():
         return " "
+    if ch in _LEET_SYMBOLS:  # the leetspeak step reads it in context ("qu€xfin")
+        return ch
+    if visual and ch in _LOOKALIKES:
+        return _LOOKALIKES[ch]
+    if visual and unicodedata.category(ch)[0] == "M":
+        return ""  # marks piled on Latin letters are decoration (zalgo)
     out = []
     for d in unicodedata.normalize("NFKD", ch):
         if _is_diacritic(d) or _is_invisible(d):
@@ -115,6 +133,8 @@ def _fold_char(ch: str, visual: bool = True) -> str:
         folded = d.casefold()
         if folded.isascii():
             out.append(folded)
+        elif visual and (d in _LOOKALIKES or folded in _LOOKALIKES):
+            out.append(_LOOKALIKES.get(d) or _LOOKALIKES[folded])
         elif visual and (d in _confusables() or folded in _confusables()):
             out.append(_confusables().get(d) or _confusables()[folded])
         else:
@@ -137,6 +157,7 @@ class Token:
     start: int
     end: int
     devanagari: bool = False
+    bang: bool = False  # ends in an "i" read from a final "!": the matcher tries both
 
 
 @dataclass(frozen=True)
@@ -161,8 +182,13 @@ def _looks_latin(ch: str) -> bool:
     if ch.isascii():
         return True
     base = "".join(d for d in unicodedata.normalize("NFKD", ch) if not _is_diacritic(d))
-    return base.isascii() or all(c in _confusables() or c.casefold() in _confusables()
-                                 for c in base)
+    return base.isascii() or all(
+        (c in _LOOKALIKES or c in _confusables() or c.casefold() in _confusables())
+        and c.casefold() not in _ITALIC_ONLY for c in base)
+
+
+def _looks_latin_loosely(ch: str) -> bool:
+    return ch in _LOOKALIKES or ch.casefold() in _LOOKALIKES or _looks_latin(ch)
 
 
 def _visual_words(text: str) -> list[bool]:
@@ -176,9 +202,16 @@ def _visual_words(text: str) -> list[bool]:
             k += 1
             continue
         j = k
-        while j < n and (text[j].isalpha() or unicodedata.category(text[j])[0] == "M"):
+        while j < n and (text[j].isalnum() or unicodedata.category(text[j])[0] == "M"
+                         or _is_invisible(text[j])):
             j += 1
-        if not all(_looks_latin(c) for c in text[k:j] if c.isalpha()):
+        letters = [c for c in text[k:j] if c.isalpha()]
+        # a word that mixes Latin (or digits) with other letters imitates Latin; so do a
+        # lone letter and a word made only of lookalikes
+        mixed = any(c.isascii() and c.isalnum() for c in text[k:j]) and not all(
+            c.isascii() for c in letters)
+        lone = len(letters) == 1 and _looks_latin_loosely(letters[0])
+        if not mixed and not lone and not all(_looks_latin(c) for c in letters):
             for m in range(k, j):
                 out[m] = False
         k = j
@@ -236,16 +269,31 @@ def _is_word(c: str) -> bool:
 
 
 def _leet_symbols(chars: list[str]) -> list[str]:
+    """Leet symbols read as letters inside a run of letters, digits and leet symbols that
+    has at least one letter or digit ("k€|v@+r!", "$orblax"). A final "!" reads as "i"
+    only in a word already written in leet ("hi!" stays "hi!")."""
     out = list(chars)
     n = len(chars)
-    for k, c in enumerate(chars):
-        if c not in _LEET_SYMBOLS:
+    k = 0
+    while k < n:
+        if not (_is_word(chars[k]) or chars[k] in _LEET_SYMBOLS):
+            k += 1
             continue
-        before = k > 0 and _is_word(chars[k - 1])
-        after = k + 1 < n and _is_word(chars[k + 1])
-        # "hi!" stays "hi!"; "zorbl@x", "$orblax" and "blax$" are words
-        if after or (before and c != "!"):
-            out[k] = _LEET_SYMBOLS[c]
+        j = k
+        while j < n and (_is_word(chars[j]) or chars[j] in _LEET_SYMBOLS):
+            j += 1
+        run = chars[k:j]
+        if any(_is_word(c) for c in run):
+            end = len(run)
+            while end > 0 and run[end - 1] == "!":
+                end -= 1
+            leet_inside = any(c in _LEET_SYMBOLS for c in run[:end]) or any(
+                c.isdigit() for c in run[:end]) and any(c.isalpha() for c in run[:end])
+            for m in range(len(run)):
+                c = run[m]
+                if c in _LEET_SYMBOLS and (m < end or leet_inside):
+                    out[k + m] = _LEET_SYMBOLS[c]
+        k = j
     return out
 
 
@@ -328,11 +376,11 @@ def _squeeze(rows: list[tuple[str, Span, bool, bool]]) -> list[tuple[str, Span, 
 # (a key stands for many spellings); the matcher asks short terms for more than the key.
 _KEY_RULES = [
     (re.compile(r"[0-9]"), lambda m: _LEET_DIGITS[m.group()]),
-    (re.compile(r"qu"), lambda m: "kv"),
-    (re.compile(r"ck"), lambda m: "k"),
-    (re.compile(r"ph"), lambda m: "f"),
     (re.compile(r"ee"), lambda m: "i"),
     (re.compile(r"oo"), lambda m: "u"),
+    (re.compile(r"(?:q|k|c)(?:u|w|v)"), lambda m: "ku"),
+    (re.compile(r"ck"), lambda m: "k"),
+    (re.compile(r"ph"), lambda m: "f"),
     (re.compile(r"([bcdgjkpstz])h"), lambda m: m.group(1)),
     (re.compile(r"x"), lambda m: "ks"),
 ]
@@ -352,7 +400,7 @@ def key_of(word: str) -> str:
 
 
 def _tokens(chars: list[str], spans: list[Span], camel: list[bool],
-            from_devanagari: list[bool]) -> list[Token]:
+            from_devanagari: list[bool], original: str) -> list[Token]:
     tokens: list[Token] = []
     n = len(chars)
     k = 0
@@ -369,8 +417,10 @@ def _tokens(chars: list[str], spans: list[Span], camel: list[bool],
                 break
             j += 1
         raw = "".join(chars[k:j])
-        tokens.append(Token(raw=raw, key=key_of(raw), start=spans[k][0], end=spans[j - 1][1],
-                            devanagari=any(from_devanagari[k:j])))
+        end = spans[j - 1][1]
+        tokens.append(Token(raw=raw, key=key_of(raw), start=spans[k][0], end=end,
+                            devanagari=any(from_devanagari[k:j]),
+                            bang=raw.endswith("i") and original[end - 1] == "!"))
         k = j
     return tokens
 
@@ -393,7 +443,7 @@ def normalise(text: str) -> Normalised:
     # camelCase splits words ("ZorBlax"); spelled-out capitals ("Z O R B") do not
     camel = [m > 0 and rows[m][2] and not rows[m - 1][2] and s_chars[m - 1].isalpha()
              for m in range(len(rows))]
-    tokens = _tokens(s_chars, s_spans, camel, [r[3] for r in rows])
+    tokens = _tokens(s_chars, s_spans, camel, [r[3] for r in rows], text)
     return Normalised(original=text, plain=plain, plain_spans=plain_spans,
                       text="".join(s_chars), spans=tuple(s_spans), tokens=tuple(tokens))
 
