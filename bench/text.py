@@ -191,7 +191,12 @@ def obfuscated_corpus(terms: list[str], per: int, seed: int) -> list[tuple[str, 
 
 # --- benign group names ------------------------------------------------------------------
 
-SURNAMES = ("Sharma Verma Gupta Patel Shah Khan Singh Kaur Reddy Nair Iyer Menon Das Bose "
+
+def _words(text: str, sep: str | None = None) -> list[str]:
+    return [w.strip() for w in text.split(sep) if w.strip()]
+
+
+SURNAMES_TEXT = ("Sharma Verma Gupta Patel Shah Khan Singh Kaur Reddy Nair Iyer Menon Das Bose "
             "Chatterjee Mukherjee Joshi Kulkarni Deshmukh Pillai Rao Yadav Mishra Pandey "
             "Tiwari Chauhan Thakur Agarwal Jain Mehta Kapoor Malhotra Chopra Banerjee Sen "
             "Ghosh Dutta Naidu Gill Sandhu Ahmed Qureshi Siddiqui Ansari Fernandes D'Souza "
@@ -201,21 +206,31 @@ SURNAMES = ("Sharma Verma Gupta Patel Shah Khan Singh Kaur Reddy Nair Iyer Menon
             "Schneider Fischer Weber Rossi Russo Ferrari Silva Santos Oliveira Souza Costa "
             "Okafor Okeke Adeyemi Mensah Mwangi Otieno Kowalski Nowak Ivanov Petrov Novak "
             "Horvat Dubois Moreau Laurent Lefebvre Haddad Hussein Yilmaz Kaya Demir "
-            "Kelvin Zorba Vance Quest Drew Plumb Brindle Glimmer Ventrell").split()
-CITIES = ("Mumbai Delhi Pune Bengaluru Chennai Kolkata Hyderabad Jaipur Lucknow Indore "
-          "Bhopal Nagpur Surat Ahmedabad Kochi Patna Ranchi Noida Gurgaon Thane Nashik "
-          "London Manchester Leeds Lagos Nairobi Accra Dhaka Karachi Lahore Colombo "
-          "Kathmandu Dubai Doha Toronto Vancouver Houston Chicago Madrid Lisbon Paris Berlin "
-          "Warsaw Jakarta Manila Hanoi Sao Paulo Mexico City Bogota Lima Vrindavan Brindavan "
-          "Vantaa Zorbas Kelvedon").split()
-SPORTS = ("cricket football futsal badminton tennis table-tennis kabaddi hockey volleyball "
-          "basketball running cycling swimming yoga chess carrom snooker golf boxing "
-          "karate judo zumba trekking hiking rowing snorkelling skating").split()
-HOBBIES = ("photography birdwatching gardening knitting baking cooking painting sketching "
-           "reading poetry music guitar tabla singing dance bollywood anime gaming coding "
-           "movies travel stamps coins origami pottery aquarium pets dogs cats astronomy "
-           "quizzing crossword sudoku lego 'glimmer crafts' 'swap meet' 'zorb ball' "
-           "'van life' 'vantage photography' 'plumbing tips' 'druv tara stories'").split(" ")
+            "Kelvin Zorba Vance Quest Drew Plumb Brindle Glimmer Ventrell")
+SURNAMES = _words(SURNAMES_TEXT)
+FIRST = _words("Aarav Vivaan Aditya Arjun Sai Reyansh Krishna Ishaan Rohan Rahul Amit Sunil "
+               "Priya Ananya Diya Aadhya Saanvi Kavya Pooja Neha Sneha Anjali Sunita Rekha "
+               "Fatima Ayesha Zainab Imran Salman Arif Harpreet Gurpreet Simran Manpreet "
+               "John Mary James Linda Michael Sarah David Emma Daniel Olivia Lucas Sofia "
+               "Mateo Valentina Chen Wei Yuki Hana Kwame Amina Chidi Ngozi Olga Dmitri Ahmet "
+               "Elif Kelvin Quentin Vanessa Druv Dhruv Brinda Zora Plum Glim Trevor Vance")
+WHAT = _words("birthday|wedding|anniversary|farewell|reunion|baby shower|housewarming|"
+              "graduation|mundan|naming ceremony|sangeet|mehendi|retirement|trip|road trip|"
+              "puja|iftar|christmas party|new year party|picnic", "|")
+CITIES = _words("Mumbai|Delhi|Pune|Bengaluru|Chennai|Kolkata|Hyderabad|Jaipur|Lucknow|Indore|"
+                "Bhopal|Nagpur|Surat|Ahmedabad|Kochi|Patna|Ranchi|Noida|Gurgaon|Thane|Nashik|"
+                "London|Manchester|Leeds|Lagos|Nairobi|Accra|Dhaka|Karachi|Lahore|Colombo|"
+                "Kathmandu|Dubai|Doha|Toronto|Vancouver|Houston|Chicago|Madrid|Lisbon|Paris|"
+                "Berlin|Warsaw|Jakarta|Manila|Hanoi|Sao Paulo|Mexico City|Bogota|Lima|"
+                "Vrindavan|Brindavan|Vantaa|Zorbas|Kelvedon|Old Delhi|Navi Mumbai", "|")
+SPORTS = _words("cricket football futsal badminton tennis table-tennis kabaddi hockey volleyball "
+                "basketball running cycling swimming yoga chess carrom snooker golf boxing "
+                "karate judo zumba trekking hiking rowing snorkelling skating")
+HOBBIES = _words("photography|birdwatching|gardening|knitting|baking|cooking|painting|sketching|"
+                 "reading|poetry|music|guitar|tabla|singing|dance|bollywood|anime|gaming|coding|"
+                 "movies|travel|stamps|coins|origami|pottery|aquarium|pets|dogs|cats|astronomy|"
+                 "quizzing|crossword|sudoku|lego|glimmer crafts|swap meet|zorb ball|van life|"
+                 "vantage photography|plumbing tips|druv tara stories|quiz finals", "|")
 WORK = ("Sales team", "Marketing", "HR updates", "Night shift nurses", "Ward 4 doctors",
         "Dev team", "QA squad", "Ops on-call", "Site engineers", "Drivers union",
         "Delivery partners", "Teachers staff room", "Branch 12 staff", "Finance close",
@@ -278,19 +293,23 @@ def benign_corpus(n: int, seed: int) -> list[str]:
             n2=rng.randint(1, 120), sec=rng.choice("ABCDEFGH"), year=rng.randint(1985, 2026))
 
     makers: list[Callable[[], str]] = [
+        lambda: f"{rng.choice(FIRST)}'s {rng.choice(WHAT)}" + rng.choice(["", f" {rng.randint(1990, 2026)}", f" {rng.choice(CITIES)}"]),  # noqa: E501
+        lambda: f"{rng.choice(FIRST)} & {rng.choice(FIRST)} {rng.choice(WHAT)}",
+        lambda: f"{rng.choice(FIRST)} {rng.choice(['bhai', 'didi', 'uncle', 'aunty', 'sir', 'madam'])} ke {rng.choice(['dost', 'students', 'log', 'fans', 'chele'])}",  # noqa: E501
+        lambda: f"{rng.choice(SURNAMES)}-{rng.choice(SURNAMES)} {rng.choice(WHAT)}",
         lambda: fill(rng.choice(FAMILY_EN)),
         lambda: fill(rng.choice(SCHOOL)),
         lambda: fill(rng.choice(NEIGHBOUR)),
         lambda: rng.choice(WORK) + rng.choice(["", f" {rng.choice(CITIES)}", " 2024"]),
         lambda: f"{rng.choice(CITIES)} {rng.choice(SPORTS)} {rng.choice(['club', 'group', 'lovers', 'gang', 'team', 'weekend'])}",  # noqa: E501
         lambda: f"{rng.choice(SPORTS).title()} {rng.choice(['Sundays', 'mornings', 'buddies', 'league', 'fans'])}",  # noqa: E501
-        lambda: f"{rng.choice(HOBBIES).strip(chr(39)).title()} {rng.choice(['club', 'circle', 'lovers', 'group', rng.choice(CITIES)])}",  # noqa: E501
+        lambda: f"{rng.choice(HOBBIES).title()} {rng.choice(['club', 'circle', 'lovers', 'group', rng.choice(CITIES)])}",  # noqa: E501
         lambda: fill(rng.choice(HINGLISH_NAMES)),
         lambda: fill(rng.choice(DEVANAGARI_NAMES)),
         lambda: fill(rng.choice(OTHER_LANG)),
         lambda: fill(rng.choice(STYLED)),
     ]
-    weights = [14, 10, 10, 8, 8, 6, 8, 12, 8, 10, 6]
+    weights = [8, 4, 4, 4, 14, 10, 10, 8, 8, 6, 8, 12, 8, 10, 6]
     names = []
     for _ in range(n):
         name = rng.choices(makers, weights)[0]() + rng.choice(EMOJI)

@@ -66,6 +66,7 @@ _LEET_DIGITS = {"0": "o", "1": "i", "2": "z", "3": "e", "4": "a", "5": "s", "6":
 # Separators between letters that spell a word out ("z o r b", "z.o.r.b", "z-o-r-b").
 _JOIN_SEPARATORS = set(" ._-*~/\\,:;|+'`\u00b7\u2022")
 MAX_TEXT = 1 << 20
+SHORT_WORD = 4  # keys of words this short keep every letter
 
 
 def _is_invisible(ch: str) -> bool:
@@ -177,6 +178,7 @@ class Normalised:
         return (spans[start][0], spans[end - 1][1])
 
 
+@lru_cache(maxsize=8192)
 def _looks_latin(ch: str) -> bool:
     """Whether a character is Latin or can pass for a Latin letter."""
     if ch.isascii():
@@ -185,6 +187,15 @@ def _looks_latin(ch: str) -> bool:
     return base.isascii() or all(
         (c in _LOOKALIKES or c in _confusables() or c.casefold() in _confusables())
         and c.casefold() not in _ITALIC_ONLY for c in base)
+
+
+def _lookalike_word(letters: list[str]) -> bool:
+    """A word wholly of lookalikes, most of them unambiguous ("ԁгսνοκ"), imitates Latin;
+    ordinary Cyrillic ("привет", "сок") has too many italic-only letters to pass."""
+    if not all(_looks_latin_loosely(c) for c in letters):
+        return False
+    strict = sum(_looks_latin(c) for c in letters)
+    return strict == len(letters) or (len(letters) >= 4 and strict * 4 >= len(letters) * 3)
 
 
 def _looks_latin_loosely(ch: str) -> bool:
@@ -211,7 +222,7 @@ def _visual_words(text: str) -> list[bool]:
         mixed = any(c.isascii() and c.isalnum() for c in text[k:j]) and not all(
             c.isascii() for c in letters)
         lone = len(letters) == 1 and _looks_latin_loosely(letters[0])
-        if not mixed and not lone and not all(_looks_latin(c) for c in letters):
+        if not mixed and not lone and not _lookalike_word(letters):
             for m in range(k, j):
                 out[m] = False
         k = j
@@ -219,6 +230,9 @@ def _visual_words(text: str) -> list[bool]:
 
 
 def _plain(text: str) -> tuple[list[str], list[Span], list[bool]]:
+    if text.isascii() and text.isprintable():  # most names: nothing to fold but case
+        return (list(text.lower()), [(i, i + 1) for i in range(len(text))],
+                [c.isupper() for c in text])
     chars: list[str] = []
     spans: list[Span] = []
     upper: list[bool] = []
@@ -384,6 +398,8 @@ _KEY_RULES = [
     (re.compile(r"([bcdgjkpstz])h"), lambda m: m.group(1)),
     (re.compile(r"x"), lambda m: "ks"),
 ]
+# Hinglish writes a final schwa or leaves it out ("ram"/"rama", "dost"/"dosta").
+_FINAL_SCHWA = re.compile(r"(?<=[^aeiou])a$")
 _KEY_TABLE = str.maketrans({"l": "i", "w": "v", "q": "k", "c": "k", "y": "i", "e": "i",
                             "o": "u"})
 _REPEATS = re.compile(r"(.)\1+")
@@ -395,6 +411,8 @@ def key_of(word: str) -> str:
     k = word
     for pattern, repl in _KEY_RULES:
         k = pattern.sub(repl, k)
+    if len(k) > SHORT_WORD:
+        k = _FINAL_SCHWA.sub("", k)
     k = k.translate(_KEY_TABLE)
     return _REPEATS.sub(r"\1", k)
 
