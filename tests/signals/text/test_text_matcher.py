@@ -35,6 +35,11 @@ def test_exact_matches_whole_words_only(matcher: TextMatcher) -> None:
     assert hits(matcher, "the vantrels") == []
 
 
+def test_exclamation_after_a_leet_word(matcher: TextMatcher) -> None:
+    assert [h.term for h in matcher.match("z0rblax!").hits] == ["zorblax"]
+    assert [h.term for h in matcher.match("k€|v@+r!").hits] == ["kelvatri"]
+
+
 def test_split_word_is_joined(matcher: TextMatcher) -> None:
     text = "meet at zor . blax"
     [(term, mode, span)] = hits(matcher, text)

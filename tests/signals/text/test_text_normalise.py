@@ -40,6 +40,10 @@ def keys(text: str) -> list[str]:
         ("repeated letters", "zooorrrblaaax"),
         ("camel case split", "ZoRbLaX"),
         ("emoji as a letter", "zorbla❌"),
+        ("word made only of lookalikes", "ᴢοгЬӏαχ"),
+        ("lookalikes split by zero-width", "z\u00adο\ufeffгblax"),
+        ("leet symbols next to each other", "z0r8|@x"),
+        ("letters spelled out with lookalikes", "z~o~г~b~l~a~x"),
     ],
 )
 def test_each_evasion_normalises_to_the_term(evasion: str, text: str) -> None:
@@ -124,3 +128,20 @@ def test_very_long_text_is_handled() -> None:
 def test_other_scripts_are_romanised_not_dropped() -> None:
     assert normalise("Привет друзья").text.startswith("privet druz")
     assert normalise("家族").text != ""
+
+
+def test_final_bang_is_a_letter_only_in_a_leet_word() -> None:
+    assert normalise("hi!").text == "hi!"
+    assert normalise("k€|v@+r!").text == "kelvatri"
+    # the matcher also tries the word without it: "z0rblax!" is still zorblax
+    assert normalise("z0rblax!").tokens[0].bang
+
+
+def test_ordinary_cyrillic_is_romanised_by_sound() -> None:
+    assert normalise("сок").text == "sok"
+    assert normalise("ԁгսνοκ").text == "druvok"
+
+
+def test_final_schwa_is_optional_in_keys() -> None:
+    assert key_of("dosta") == key_of("dost")
+    assert key_of("sa") != key_of("s")  # short words keep every letter
