@@ -41,7 +41,8 @@ class MatchedMedia:
 def matcher_of(ctx: Any) -> Any:
     from groupguard.banks.matcher import Matcher
 
-    return ctx.service("matcher", lambda services: Matcher.from_db(services.db))
+    return ctx.service("matcher",
+                       lambda services: Matcher.from_db(services.db, services.settings))
 
 
 def _record_matches(session: Session, sha256: str, results: list[Any]) -> None:

@@ -190,7 +190,9 @@ bank_entries = Table(
     Column("added_at", TS, nullable=False),
     Column("added_version", Integer, nullable=False, default=0),
     Column("removed_at", TS),  # tombstone: kept so exports and syncs see removals
-    Index("ix_bank_entries_lookup", "signal_type", "value"),
+    # A hash index on PostgreSQL: values can be long (a vPDQ entry is a list of frames),
+    # beyond what a btree row holds, and lookups are by equality only.
+    Index("ix_bank_entries_lookup", "value", postgresql_using="hash"),
     Index("ix_bank_entries_bank", "bank"),
 )
 

@@ -272,7 +272,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bank_entries', schema=None) as batch_op:
         batch_op.create_index('ix_bank_entries_bank', ['bank'], unique=False)
-        batch_op.create_index('ix_bank_entries_lookup', ['signal_type', 'value'], unique=False)
+        batch_op.create_index('ix_bank_entries_lookup', ['value'], unique=False, postgresql_using='hash')
 
     # ### end Alembic commands ###
 
