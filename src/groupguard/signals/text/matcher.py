@@ -218,9 +218,13 @@ class TextMatcher:
                 if len(raw) > self._window_limit:
                     break
                 span = (tokens[i].start, tokens[j].end)
-                forms = [raw, raw[:-1]] if tokens[j].bang and len(raw) > 1 else [raw]
-                for form in forms:
-                    hits.extend(self._window_hits(form, span, i == j, devanagari))
+                hits.extend(self._window_hits(raw, span, i == j, devanagari))
+                # "!" may stand for an "i" ("kelvatr!"), or be punctuation ("z0rblax!")
+                if tokens[j].bang and len(raw) > 1:
+                    hits.extend(self._window_hits(raw[:-1], span, i == j, devanagari))
+                if tokens[j].bang_next:
+                    hits.extend(self._window_hits(raw + "i", (span[0], span[1] + 1),
+                                                  i == j, devanagari))
         return hits
 
     def _window_hits(self, raw: str, span: tuple[int, int], single: bool, devanagari: bool

@@ -159,6 +159,7 @@ class Token:
     end: int
     devanagari: bool = False
     bang: bool = False  # ends in an "i" read from a final "!": the matcher tries both
+    bang_next: bool = False  # followed by a "!" kept as punctuation: it may be an "i"
 
 
 @dataclass(frozen=True)
@@ -396,7 +397,7 @@ _KEY_RULES = [
     (re.compile(r"ck"), lambda m: "k"),
     (re.compile(r"ph"), lambda m: "f"),
     (re.compile(r"([bcdgjkpstz])h"), lambda m: m.group(1)),
-    (re.compile(r"x"), lambda m: "ks"),
+    (re.compile(r"x+"), lambda m: "ks"),
 ]
 # Hinglish writes a final schwa or leaves it out ("ram"/"rama", "dost"/"dosta").
 _FINAL_SCHWA = re.compile(r"(?<=[^aeiou])a$")
@@ -438,7 +439,8 @@ def _tokens(chars: list[str], spans: list[Span], camel: list[bool],
         end = spans[j - 1][1]
         tokens.append(Token(raw=raw, key=key_of(raw), start=spans[k][0], end=end,
                             devanagari=any(from_devanagari[k:j]),
-                            bang=raw.endswith("i") and original[end - 1] == "!"))
+                            bang=raw.endswith("i") and original[end - 1] == "!",
+                            bang_next=original[end:end + 1] == "!"))
         k = j
     return tokens
 
