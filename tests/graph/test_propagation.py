@@ -112,6 +112,7 @@ def test_invite_links_posted_in_a_group_that_is_later_removed():
 
 
 def ban_b_in_three_groups(graph):
+    run(graph, ev(-10, "account.registered", None, account_id="b", display_name="Maria Silva"))
     for gid in ("X1", "X2", "X3"):
         run(graph, ev(0, "group.created", f"own{gid}", group_id=gid, name=gid),
             ev(0, "member.added", f"own{gid}", group_id=gid, account_id="b"))
@@ -122,12 +123,25 @@ def ban_b_in_three_groups(graph):
 def test_new_account_joining_a_banned_accounts_groups_is_ban_evasion():
     graph = MembershipGraph()
     ban_b_in_three_groups(graph)
-    out = run(graph, ev(30, "account.registered", None, account_id="n"),
+    out = run(graph, ev(30, "account.registered", None, account_id="n", display_name="maria77"),
               ev(31, "member.added", "n", group_id="X1", account_id="n"),
               ev(31, "member.added", "n", group_id="X2", account_id="n"))
     sig = by_kind(out, "graph.ban_evasion", "account:n")
     assert sig.reason == ("an account registered 20 hours after the ban, joined 2 of the 3 "
-                          "groups of banned account b (banned 21 hours ago)")
+                          "groups of banned account b (banned 21 hours ago), with the same "
+                          "first name")
+
+
+def test_a_newcomer_sharing_two_groups_and_nothing_else_is_not_evasion():
+    graph = MembershipGraph()
+    ban_b_in_three_groups(graph)
+    out = run(graph, ev(30, "account.registered", None, account_id="n", display_name="Joao"),
+              ev(31, "member.added", "n", group_id="X1", account_id="n"),
+              ev(31, "member.added", "n", group_id="X2", account_id="n"))
+    assert by_kind(out, "graph.ban_evasion", "account:n") is None
+    # Coming back to all three of them, and to little else, is evasion without a cue.
+    out = run(graph, ev(32, "member.added", "n", group_id="X3", account_id="n"))
+    assert "joined 3 of the 3 groups" in by_kind(out, "graph.ban_evasion", "account:n").reason
 
 
 def test_banned_account_rejoining_its_former_groups_is_ban_evasion():

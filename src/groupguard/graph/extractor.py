@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sqlalchemy import select
 
 from groupguard.graph.load import epoch, load_graph
 from groupguard.graph.model import MembershipGraph
@@ -24,6 +25,7 @@ from groupguard.graph.propagation import (
     removed_overlap_signals,
 )
 from groupguard.signals.base import Enforcement, Signal, Subject
+from groupguard.store.tables import accounts
 from groupguard.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -72,6 +74,12 @@ class GraphExtractor:
 
     def on_event(self, ctx: PipelineContext, event: Any) -> list[Signal]:
         svc = self.service(ctx)
+        if event.type == "account.profile_photo_set":
+            # The photo's digest, as the core state recorded it for this event.
+            sha = ctx.session.execute(
+                select(accounts.c.profile_media).where(accounts.c.id == event.account_id)
+            ).scalar()
+            svc.graph.set_photo(event.account_id, sha)
         return svc.fresh(apply_event(svc.graph, event, svc.params))
 
     def on_enforcement(self, ctx: PipelineContext, enforcement: Enforcement) -> list[Signal]:
@@ -86,7 +94,7 @@ def apply_event(graph: MembershipGraph, event: Any, params: GraphParams) -> list
     eid = event.id
     out: list[Signal | None] = []
     if kind == "account.registered":
-        graph.register_account(event.account_id, ts)
+        graph.register_account(event.account_id, ts, event.display_name)
     elif kind == "group.created":
         g = graph.create_group(event.group_id, event.actor, ts)
         out.append(recreated_signal(graph, g, params, eid))

@@ -25,10 +25,13 @@ def load_graph(session: Session) -> MembershipGraph:
     counts match what incremental updates would have produced."""
     graph = MembershipGraph()
     for row in session.execute(
-        select(accounts.c.id, accounts.c.registered_at, accounts.c.status, accounts.c.banned_at)
+        select(accounts.c.id, accounts.c.registered_at, accounts.c.display_name,
+               accounts.c.profile_media)
     ).yield_per(_CHUNK):
-        a = graph.account(row.id)
-        graph.a.registered_at[a] = graph.tick(epoch(row.registered_at))
+        graph.register_account(row.id, graph.tick(epoch(row.registered_at)),
+                               row.display_name)
+        if row.profile_media:
+            graph.set_photo(row.id, row.profile_media)
     removed: list[tuple[float, str]] = []
     banned: list[tuple[float, str]] = []
     for row in session.execute(

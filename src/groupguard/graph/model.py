@@ -13,6 +13,7 @@ removal re-scores every related group with a few vectorised numpy operations.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +26,15 @@ from groupguard.graph.ids import Interner
 ROLE_CODES = {"member": MEMBER, "admin": ADMIN, "creator": CREATOR}
 ROLE_NAMES = {v: k for k, v in ROLE_CODES.items()}
 NO_TIME = math.nan
+
+
+def name_key(display_name: str) -> int:
+    """The first word's letters, case-folded: "Maria42" and "maria" meet; 0 if none."""
+    words = display_name.split()
+    first = "".join(ch for ch in (words[0] if words else "") if ch.isalpha()).casefold()
+    if not first:
+        return 0
+    return int.from_bytes(hashlib.blake2b(first.encode(), digest_size=7).digest(), "big")
 
 
 class _Columns:
@@ -71,6 +81,10 @@ _ACCOUNT_COLS: dict[str, tuple[type, float | int]] = {
     "banned": (np.bool_, False),
     "taint": (np.int16, 0),  # removed groups it was in at removal, +1 while banned
     "taint_admin": (np.int16, 0),  # removed groups it ran (admin, creator), +1 while banned
+    # Hashes of the display name's first word (letters only) and of the profile photo:
+    # a banned user coming back often keeps one of them. 0 = unknown.
+    "name_key": (np.int64, 0),
+    "photo_key": (np.int64, 0),
 }
 
 
@@ -118,11 +132,19 @@ class MembershipGraph:
 
     # -- state changes -------------------------------------------------------------------
 
-    def register_account(self, account_id: str, ts: float) -> int:
+    def register_account(
+        self, account_id: str, ts: float, display_name: str | None = None
+    ) -> int:
         a = self.account(account_id)
         if math.isnan(self.a.registered_at[a]):
             self.a.registered_at[a] = ts
+        if display_name:
+            self.a.name_key[a] = name_key(display_name)
         return a
+
+    def set_photo(self, account_id: str, sha256: str | None) -> None:
+        a = self.account(account_id)
+        self.a.photo_key[a] = int(sha256[:15], 16) if sha256 else 0
 
     def create_group(self, group_id: str, creator: str | None, ts: float) -> int:
         g = self.group(group_id)

@@ -285,6 +285,16 @@ def invite_signal(
 # -- ban evasion -------------------------------------------------------------------------
 
 
+def _same_person_cues(graph: MembershipGraph, a: int, b: int) -> list[str]:
+    cues = []
+    if graph.a.name_key[a] and graph.a.name_key[a] == graph.a.name_key[b]:
+        cues.append("first name")
+    if graph.a.photo_key[a] and graph.a.photo_key[a] == graph.a.photo_key[b]:
+        cues.append("profile photo")
+    return cues
+
+
+
 def ban_evasion_signal(
     graph: MembershipGraph, a: int, params: GraphParams, event_id: str | None = None
 ) -> Signal | None:
@@ -316,12 +326,17 @@ def ban_evasion_signal(
         reg = float(graph.a.registered_at[a])
         if b != a and not reg >= banned_at - 3600:
             continue  # only the banned account itself, or a new one, evades a ban
-        s = 0.45 + 0.4 * share
+        same = _same_person_cues(graph, a, b) if b != a else []
+        focus = k / max(1, len(groups_a))
+        if b != a and not same and not (k >= 3 and focus >= 0.6):
+            # Two shared groups alone also fit a newcomer following the same links.
+            continue
+        s = 0.45 + 0.4 * share + (0.1 if same else 0.0)
         if best is None or s > best[0]:
-            best = (min(s, 0.9), b, k, len(g_b))
+            best = (min(s, 0.9), b, k, len(g_b), same)
     if best is None:
         return None
-    s, b, k, n = best
+    s, b, k, n, same = best
     banned_at = float(graph.a.banned_at[b])
     bname = graph.accounts.name(b)
     if b == a:
@@ -331,8 +346,9 @@ def ban_evasion_signal(
         reg = float(graph.a.registered_at[a])
         new = (f"an account registered {after(reg, banned_at)} after the ban, "
                if not math.isnan(reg) and reg >= banned_at else "")
+        cue = f", with the same {' and '.join(same)}" if same else ""
         reason = (f"{new}joined {k} of the {n} groups of banned account {bname} "
-                  f"(banned {ago(graph.now(), banned_at)})")
+                  f"(banned {ago(graph.now(), banned_at)}){cue}")
     details = {"banned_account": bname, "rejoined": k, "groups_of_banned": n}
     return Signal(Subject("account", graph.accounts.name(a)), "graph.ban_evasion", round(s, 4),
                   reason, details=details, event_id=event_id)
