@@ -129,7 +129,7 @@ def main() -> None:
           f"related groups re-scored, {int(np.median(emitted))} signals with reasons):")
     print(f"  anchor (recount every group from the edge arrays): {1000 * m_full:9.1f} ms")
     print(f"  groupguard (incremental counters and scores):      {1000 * m_inc:9.1f} ms")
-    print(f"  ratio: {m_full / m_inc:.0f}x faster; incremental counts equal the full recount")
+    print(f"  ratio: {m_full / m_inc:.1f}x faster; incremental counts equal the full recount")
     print(f"  then reasons in words for the emitted signals:      "
           f"{1000 * statistics.median(explain):9.1f} ms "
           f"({1000 * statistics.median(explain) / max(1, int(np.median(emitted))):.2f} ms each)")
