@@ -29,12 +29,12 @@ NO_TIME = math.nan
 
 
 def name_key(display_name: str) -> int:
-    """The first word's letters, case-folded: "Maria42" and "maria" meet; 0 if none."""
-    words = display_name.split()
-    first = "".join(ch for ch in (words[0] if words else "") if ch.isalpha()).casefold()
-    if not first:
+    """The name's letters only, case-folded: "Maria Silva" and "maria.silva77" meet, and a
+    shared first name alone does not; 0 if there are none."""
+    letters = "".join(ch for ch in display_name if ch.isalpha()).casefold()
+    if not letters:
         return 0
-    return int.from_bytes(hashlib.blake2b(first.encode(), digest_size=7).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(letters.encode(), digest_size=7).digest(), "big")
 
 
 class _Columns:
@@ -81,7 +81,7 @@ _ACCOUNT_COLS: dict[str, tuple[type, float | int]] = {
     "banned": (np.bool_, False),
     "taint": (np.int16, 0),  # removed groups it was in at removal, +1 while banned
     "taint_admin": (np.int16, 0),  # removed groups it ran (admin, creator), +1 while banned
-    # Hashes of the display name's first word (letters only) and of the profile photo:
+    # Hashes of the display name (letters only) and of the profile photo:
     # a banned user coming back often keeps one of them. 0 = unknown.
     "name_key": (np.int64, 0),
     "photo_key": (np.int64, 0),

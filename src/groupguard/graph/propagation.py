@@ -288,7 +288,7 @@ def invite_signal(
 def _same_person_cues(graph: MembershipGraph, a: int, b: int) -> list[str]:
     cues = []
     if graph.a.name_key[a] and graph.a.name_key[a] == graph.a.name_key[b]:
-        cues.append("first name")
+        cues.append("display name")
     if graph.a.photo_key[a] and graph.a.photo_key[a] == graph.a.photo_key[b]:
         cues.append("profile photo")
     return cues
