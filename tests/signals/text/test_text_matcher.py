@@ -140,3 +140,12 @@ def test_semantic_terms_skip_cleanly_without_the_model(monkeypatch: pytest.Monke
                                 TermSpec(term="zorblax")])
     assert m.semantic_unavailable
     assert [h.term for h in m.match("anything at all zorblax").hits] == ["zorblax"]
+
+
+def test_catastrophic_regex_times_out_and_the_rest_still_match(
+        caplog: pytest.LogCaptureFixture) -> None:
+    m = TextMatcher.from_specs([TermSpec(term="(x+x+)+y", mode="regex"),
+                                TermSpec(term="zorblax")])
+    r = m.match("x" * 3000 + " zorblax")
+    assert [h.term for h in r.hits] == ["zorblax"]
+    assert "timed out" in caplog.text
