@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def simulate_events(workdir: Path, n_events: int, seed: int) -> tuple[Path, list[str]]:
     from groupguard.sim import simulate
 
-    # About 10 events per account in the simulator's mix; make enough, then cut.
-    accounts = max(1000, n_events // 8)
+    # The simulator's mix gives 4-5 events per account; make enough, then cut.
+    accounts = max(1000, n_events // 4)
     sim = simulate(workdir / "platform", accounts=accounts, groups=max(100, accounts // 10),
                    seed=seed)
     lines = sim.events_path.read_text(encoding="utf-8").splitlines()
@@ -110,6 +110,7 @@ def main() -> None:
     args = ap.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="gg-bench-pipeline-"))
+    workdir.chmod(0o755)  # the PostgreSQL server runs as its own user and must reach pg/
     (workdir / "pg").mkdir()
     platform, lines = simulate_events(workdir, args.events, args.seed)
     backends = {"sqlite": f"sqlite:///{workdir / 'bench.db'}"}
