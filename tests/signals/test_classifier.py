@@ -176,5 +176,11 @@ def test_extractor_scores_a_group_icon_for_the_group_and_whoever_set_it(db, sett
             ("account:setter", "classifier.explicit", False)]
         assert signals[0].reason == "group icon scored 1.00 on classifier red (review from 0.50)"
         assert signals[1].reason.startswith("set the icon of group G, which scored 1.00")
-        ctx.media_images[sha] = BLUE
-        assert extractor.on_event(ctx, event) == []
+        # A different icon (other bytes, so another SHA-256) that scores low: no signal.
+        blue_sha = hashlib.sha256(b"blue icon").hexdigest()
+        blue_event = event.model_copy(update={"id": "ev2"})
+        s.execute(insert(media_uses).values(
+            sha256=blue_sha, subject_type="group", subject_id="G", role="group_icon",
+            set_by="setter", event_id="ev2", ts=datetime(2026, 1, 1, tzinfo=UTC)))
+        ctx.media_images = {blue_sha: BLUE}
+        assert extractor.on_event(ctx, blue_event) == []

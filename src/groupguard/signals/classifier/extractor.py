@@ -7,6 +7,7 @@ Role-aware: a group icon's score goes to the group and to the account that set t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from groupguard.runner.context import PipelineContext, Services
 
 KIND = "classifier.explicit"
+# Scores of recently seen media: the same icon or photo reused across groups and accounts
+# is scored once. Bounded, and keyed by role since the models differ per role.
+CACHE_SIZE = 4096
 _EVENT_TYPES = {"group.created", "group.updated", "account.profile_photo_set"}
 
 
@@ -50,7 +54,16 @@ class ClassifierExtractor:
             batch = [it for it in items if it[1] == role]
             if not batch:
                 continue
-            results = clf.score([ctx.media_images[sha] for sha, *_ in batch], role)
+            cache: OrderedDict[tuple[str, str], ImageResult] = ctx.service(
+                "classifier_cache", lambda services: OrderedDict())
+            todo = sorted({sha for sha, *_ in batch if (sha, role) not in cache})
+            if todo:
+                scored = clf.score([ctx.media_images[sha] for sha in todo], role)
+                for sha, result in zip(todo, scored, strict=True):
+                    cache[(sha, role)] = result
+                while len(cache) > CACHE_SIZE:
+                    cache.popitem(last=False)
+            results = [cache[(sha, role)] for sha, *_ in batch]
             for (sha, _, subject, set_by), result in zip(batch, results, strict=True):
                 signals.extend(_signals(event, role, sha, subject, set_by, result))
         return signals
