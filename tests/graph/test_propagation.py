@@ -185,3 +185,15 @@ def test_joins_sent_for_a_group_after_its_removal_do_not_make_people_from_it():
     out = run(graph, *events)
     assert by_kind(out, "graph.recreated", "group:N") is None
     assert by_kind(out, "graph.removed_overlap", "group:N") is None
+
+
+def test_the_banned_accounts_profile_photo_on_a_new_account_is_a_same_person_cue():
+    graph = MembershipGraph()
+    ban_b_in_three_groups(graph)
+    graph.set_photo("b", "ab" * 32)
+    run(graph, ev(30, "account.registered", None, account_id="n", display_name="Someone Else"))
+    graph.set_photo("n", "ab" * 32)
+    out = run(graph, ev(31, "member.added", "n", group_id="X1", account_id="n"),
+              ev(31, "member.added", "n", group_id="X3", account_id="n"))
+    assert by_kind(out, "graph.ban_evasion", "account:n").reason.endswith(
+        "with the same profile photo")
