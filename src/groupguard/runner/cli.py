@@ -180,7 +180,8 @@ def _print_summary(summary: dict) -> None:  # type: ignore[type-arg]
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key in ("groups_removed", "accounts_banned", "cases_opened", "precision_actions",
-                "recall_actions", "precision_cases", "recall_cases", "recall_bad_groups",
+                "recall_actions", "precision_cases", "precision_cases_proactive",
+                "cases_from_reports_only", "recall_cases", "recall_bad_groups",
                 "events", "events_failed", "events_per_s", "seconds"):
         table.add_row(key, str(summary[key]))
     Console().print(table)

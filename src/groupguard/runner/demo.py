@@ -72,8 +72,16 @@ def score_against_truth(db: Database, truth: dict[str, Any]) -> dict[str, Any]:
         acted = {f"{r.subject_type}:{r.subject_id}" for r in s.execute(
             select(actions.c.subject_type, actions.c.subject_id)
             .where(actions.c.kind.in_(("remove_group", "ban_account"))))}
-        cased = {f"{r.subject_type}:{r.subject_id}" for r in s.execute(
-            select(cases.c.subject_type, cases.c.subject_id))}
+        case_rows = s.execute(select(cases.c.subject_type, cases.c.subject_id, cases.c.rule))
+        cased: set[str] = set()
+        proactive: set[str] = set()
+        for r in case_rows:
+            key = f"{r.subject_type}:{r.subject_id}"
+            cased.add(key)
+            # Reactive: a user report and nothing else. Every report is reviewed by design,
+            # so those cases measure the reporters, not groupguard's detection.
+            if r.rule != "user-report":
+                proactive.add(key)
     act = Score(acted, bad)
     reviewed = Score(cased, bad)
     either = Score(acted | cased, bad)
@@ -82,6 +90,8 @@ def score_against_truth(db: Database, truth: dict[str, Any]) -> dict[str, Any]:
         "precision_actions": round(act.precision, 4),
         "recall_actions": round(act.recall, 4),
         "precision_cases": round(reviewed.precision, 4),
+        "precision_cases_proactive": round(Score(proactive, bad).precision, 4),
+        "cases_from_reports_only": len(cased - proactive),
         "recall_cases": round(either.recall, 4),
         "recall_bad_groups": round(groups_either.recall, 4),
         "groups_removed": sum(1 for p in acted if p.startswith("group:")),
