@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -14,7 +15,7 @@ from groupguard.events import event_json_schema
 from groupguard.runner.ingest import ingest_records, numbered_lines
 from groupguard.runner.pipeline import make_services, run_pending
 from groupguard.runner.stats import collect_stats
-from groupguard.store import open_database
+from groupguard.store import Database, open_database
 
 err = Console(stderr=True)
 
@@ -35,14 +36,11 @@ class _Rate:
     """Feeds a progress task with the events/s so far."""
 
     def __init__(self, progress: Progress, task: int):
-        import time
-
         self.progress, self.task, self.started, self.done = progress, task, time.perf_counter(), 0
-        self._time = time
 
     def __call__(self, n: int) -> None:
         self.done += n
-        elapsed = max(self._time.perf_counter() - self.started, 1e-9)
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
         self.progress.update(self.task, advance=n, rate=f"{self.done / elapsed:,.0f}")
 
 
@@ -163,7 +161,7 @@ def register(app: typer.Typer) -> None:
             from groupguard.web.cli import serve_app
 
             with db.session() as s:
-                token = create_token(s, f"demo-{int(__import__('time').time())}")
+                token = create_token(s, f"demo-{int(time.time())}")
             err.print(f"API on http://127.0.0.1:{port}/docs  (token: {token}); Ctrl-C stops")
             serve_app(settings, "127.0.0.1", port)
 
@@ -173,7 +171,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(json.dumps(event_json_schema(), indent=2))
 
 
-def _print_summary(summary: dict) -> None:  # type: ignore[type-arg]
+def _print_summary(summary: dict[str, object]) -> None:
     from rich.table import Table
 
     table = Table(title="groupguard demo", show_header=True)
@@ -189,6 +187,6 @@ def _print_summary(summary: dict) -> None:  # type: ignore[type-arg]
         err.print(f"[red]actioned but not bad:[/red] {summary['innocent_actioned']}")
 
 
-def collect_stats_pending(db) -> int:  # type: ignore[no-untyped-def]
+def collect_stats_pending(db: Database) -> int:
     with db.session() as s:
         return collect_stats(s)["events_pending"]

@@ -6,7 +6,6 @@ goes in. Re-ingesting the same file is harmless (idempotent by event id).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -138,6 +137,3 @@ def ingest_payload(db: Database, body: Any) -> IngestReport:
     items = body if isinstance(body, list) else [body]
     return ingest_records(db, ((i, item) for i, item in enumerate(items, start=1)))
 
-
-def dumps(report: IngestReport) -> str:
-    return json.dumps(report.to_json())

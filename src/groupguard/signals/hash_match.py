@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from groupguard.signals.base import Enforcement, Signal, Subject
@@ -144,9 +143,3 @@ class HashExtractor:
     def on_enforcement(self, ctx: Any, enforcement: Enforcement) -> list[Signal]:
         return []
 
-
-def existing_match_keys(session: Session, sha256: str) -> set[tuple[int, str]]:
-    rows = session.execute(
-        select(matches.c.entry_id, matches.c.variant).where(matches.c.sha256 == sha256)
-    )
-    return {(r.entry_id, r.variant) for r in rows}
