@@ -16,21 +16,20 @@ from groupguard.errors import BankError, GroupguardError, InvalidHashError, NotF
 from groupguard.store import Database
 from groupguard.store.audit import record_audit
 from groupguard.web.deps import api_auth, get_db, get_settings
+from groupguard.web.errors import call_http
 
 router = APIRouter(prefix="/v1", tags=["banks"])
 T = TypeVar("T")
 
 
+def _bank_status(exc: GroupguardError) -> int | None:
+    if isinstance(exc, BankError) and not isinstance(exc, NotFoundError):
+        return 404 if "does not exist" in str(exc) else 409 if "exists" in str(exc) else 422
+    return None
+
+
 def _run(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except BankError as exc:
-        status = 404 if "does not exist" in str(exc) else 409 if "exists" in str(exc) else 422
-        raise HTTPException(status, str(exc)) from exc
-    except GroupguardError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return call_http(fn, status_of=_bank_status)
 
 
 class BankIn(BaseModel):

@@ -9,27 +9,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from groupguard.config import Settings
-from groupguard.errors import GroupguardError, NotFoundError
 from groupguard.store import Database
 from groupguard.web.deps import api_auth, get_db, get_session, get_settings
+from groupguard.web.errors import call_http
 
 router = APIRouter(prefix="/v1", tags=["reporting"])
 T = TypeVar("T")
 
 
 def _run(fn: Callable[[], T]) -> T:
-    """Typed errors become HTTP answers that say what went wrong."""
-    try:
-        return fn()
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except GroupguardError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    return call_http(fn)
 
 
 @router.get("/reports")

@@ -3,10 +3,11 @@ long-lived services (indexes, matchers, the graph) built once per runner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,29 @@ from groupguard.store import Database
 from groupguard.timeutil import utcnow
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BoundedCache(Generic[K, V]):
+    """The most recently used results (hashes, classifier scores), at most `size` of them,
+    so media reused across groups and accounts is worked on once."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
 
 
 @dataclass
@@ -29,6 +53,10 @@ class Services:
         if name not in self._cache:
             self._cache[name] = factory(self)
         return self._cache[name]
+
+    def peek(self, name: str) -> Any | None:
+        """The service if it was built already; None otherwise (nothing is built)."""
+        return self._cache.get(name)
 
     def invalidate(self, name: str) -> None:
         self._cache.pop(name, None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,12 +25,13 @@ from groupguard.errors import GroupguardError
 from groupguard.events import MediaRef, parse_event
 from groupguard.policy.engine import Policy, Verdict
 from groupguard.review.cases import open_case
-from groupguard.runner.context import PipelineContext, Services
+from groupguard.runner.context import BoundedCache, PipelineContext, Services
 from groupguard.runner.fetch import fetch_media
 from groupguard.runner.state import KnownIds, apply_event
 from groupguard.signals.base import Enforcement, Signal, Subject
 from groupguard.signals.hash_match import MatchedMedia, matcher_of, signals_for_matches
 from groupguard.signals.registry import extractors
+from groupguard.signals.reports import report_targets
 from groupguard.store import Database
 from groupguard.store.tables import (
     accounts,
@@ -61,7 +61,6 @@ class EventMedia:
     subjects: list[Subject]
     responsible: str | None
     hashes: Any | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -77,10 +76,18 @@ class RunReport:
 
 
 def make_services(settings: Settings, db: Database) -> Services:
+    """Services for a runner; the policy is loaded now so a bad policy fails at start."""
     services = Services(settings=settings, db=db)
-    services.get("policy", lambda s: Policy.load(s.settings.policy_path))
-    services.get("extractors", lambda s: extractors())
+    _policy(services)
     return services
+
+
+def _policy(services: Services) -> Policy:
+    return services.get("policy", lambda s: Policy.load(s.settings.policy_path))
+
+
+def _extractors(services: Services) -> list[Any]:
+    return services.get("extractors", lambda s: extractors())
 
 
 # ------------------------------------------------------------------ extract: media
@@ -97,11 +104,7 @@ def _media_fields(event: Any) -> list[tuple[str, str, MediaRef, list[Subject], s
             out.append(("photo", "profile_photo", event.photo,
                         [Subject("account", event.account_id)], event.account_id))
         case ev.ReportFiled():
-            targets = []
-            if event.target_group:
-                targets.append(Subject("group", event.target_group))
-            if event.target_account:
-                targets.append(Subject("account", event.target_account))
+            targets = report_targets(event)
             for i, msg in enumerate(event.messages):
                 if msg.media is not None:
                     out.append((f"messages[{i}].media", "reported_media", msg.media, targets,
@@ -136,16 +139,13 @@ def _hash_cached(ctx: PipelineContext, data: bytes) -> Any:
     costliest step. The cache holds hashes and the decoded image, bounded."""
     from groupguard.signals.hashing import hash_bytes
 
-    cache: OrderedDict[str, Any] = ctx.service("hash_cache", lambda s: OrderedDict())
+    cache: BoundedCache[str, Any] = ctx.service(
+        "hash_cache", lambda services: BoundedCache(HASH_CACHE_SIZE))
     key = hashlib.sha256(data).hexdigest()
-    hit = cache.get(key)
-    if hit is not None:
-        cache.move_to_end(key)
-        return hit
-    hashes = hash_bytes(data, settings=ctx.settings, keep_image=True, variants=True)
-    cache[key] = hashes
-    if len(cache) > HASH_CACHE_SIZE:
-        cache.popitem(last=False)
+    hashes = cache.get(key)
+    if hashes is None:
+        hashes = hash_bytes(data, settings=ctx.settings, keep_image=True, variants=True)
+        cache.put(key, hashes)
     return hashes
 
 
@@ -159,8 +159,7 @@ def extract_media(ctx: PipelineContext, event: Any) -> tuple[dict[str, str | Non
             data = fetch_media(ref, ctx.settings, inline_allowed=role != "reported_media")
             hashes = _hash_cached(ctx, data)
         except GroupguardError as exc:
-            item.error = f"{field_name} ({ref.describe()}): {exc}"
-            errors.append(item.error)
+            errors.append(f"{field_name} ({ref.describe()}): {exc}")
             ids[field_name] = None
             ctx.event_media.append(item)
             continue
@@ -287,8 +286,6 @@ def act(ctx: PipelineContext, verdict: Verdict, decision_id: int | None) -> list
     enforced: list[Enforcement] = []
     media_shas = sorted({sig.sha256 for sig in verdict.signals if sig.sha256})
     payload = {"rule": verdict.rule, "media": media_shas, "risk": round(verdict.risk.score, 3)}
-    if _subject_status(s, subject) in ("removed", "banned"):
-        return []
     if subject.type == "group":
         enqueue(s, kind="remove_group", subject=subject, reason=reason, payload=payload,
                 decision_id=decision_id)
@@ -324,7 +321,7 @@ def act(ctx: PipelineContext, verdict: Verdict, decision_id: int | None) -> list
 
 
 def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0) -> None:
-    policy: Policy = ctx.service("policy", lambda s: Policy.load(s.settings.policy_path))
+    policy = _policy(ctx.services)
     enforced: list[Enforcement] = []
     for subject in sorted(subjects, key=str):
         if _subject_status(ctx.session, subject) in ("removed", "banned"):
@@ -350,7 +347,7 @@ def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0)
 def propagate(ctx: PipelineContext, enforced: list[Enforcement], depth: int) -> None:
     found: list[Signal] = []
     for enforcement in enforced:
-        for extractor in ctx.service("extractors", lambda s: extractors()):
+        for extractor in _extractors(ctx.services):
             found += extractor.on_enforcement(ctx, enforcement)
     persist_signals(ctx.session, found)
     decide_and_act(ctx, {s.subject for s in found}, depth)
@@ -362,7 +359,7 @@ def process_event(ctx: PipelineContext, event: Any) -> str | None:
     media_ids, media_errors = extract_media(ctx, event)
     apply_event(ctx.session, event, media_ids, ctx.known)
     found: list[Signal] = []
-    for extractor in ctx.service("extractors", lambda s: extractors()):
+    for extractor in _extractors(ctx.services):
         found += extractor.on_event(ctx, event)
     persist_signals(ctx.session, found)
     decide_and_act(ctx, {s.subject for s in found})
@@ -373,7 +370,7 @@ def process_event(ctx: PipelineContext, event: Any) -> str | None:
 
 
 def _refresh(services: Services, session: Session) -> None:
-    matcher = services._cache.get("matcher")
+    matcher = services.peek("matcher")
     if matcher is not None:
         matcher.refresh(session)
 

@@ -18,7 +18,7 @@ class ReportExtractor:
         details = {"reporter": event.reporter, "reason": event.reason,
                    "forwarded": len(event.messages)}
         out = []
-        for subject in _targets(event):
+        for subject in report_targets(event):
             out.append(Signal(
                 subject=subject,
                 kind="report.user",
@@ -34,7 +34,8 @@ class ReportExtractor:
         return []
 
 
-def _targets(event: ev.ReportFiled) -> list[Subject]:
+def report_targets(event: ev.ReportFiled) -> list[Subject]:
+    """The group and/or account a report is about."""
     out = []
     if event.target_group:
         out.append(Subject("group", event.target_group))

@@ -7,11 +7,11 @@ Role-aware: a group icon's score goes to the group and to the account that set t
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from groupguard.runner.context import BoundedCache
 from groupguard.signals.base import Enforcement, Signal, Subject
 from groupguard.signals.classifier.scorer import ClassifierSet, ImageResult
 from groupguard.store.tables import accounts, groups, media_uses
@@ -54,16 +54,16 @@ class ClassifierExtractor:
             batch = [it for it in items if it[1] == role]
             if not batch:
                 continue
-            cache: OrderedDict[tuple[str, str], ImageResult] = ctx.service(
-                "classifier_cache", lambda services: OrderedDict())
-            todo = sorted({sha for sha, *_ in batch if (sha, role) not in cache})
+            cache: BoundedCache[tuple[str, str], ImageResult] = ctx.service(
+                "classifier_cache", lambda services: BoundedCache(CACHE_SIZE))
+            known = {sha: cache.get((sha, role)) for sha, *_ in batch}
+            todo = sorted(sha for sha, result in known.items() if result is None)
             if todo:
                 scored = clf.score([ctx.media_images[sha] for sha in todo], role)
                 for sha, result in zip(todo, scored, strict=True):
-                    cache[(sha, role)] = result
-                while len(cache) > CACHE_SIZE:
-                    cache.popitem(last=False)
-            results = [cache[(sha, role)] for sha, *_ in batch]
+                    known[sha] = result
+                    cache.put((sha, role), result)
+            results = [known[sha] for sha, *_ in batch]
             for (sha, _, subject, set_by), result in zip(batch, results, strict=True):
                 signals.extend(_signals(event, role, sha, subject, set_by, result))
         return signals
