@@ -197,3 +197,32 @@ def test_the_banned_accounts_profile_photo_on_a_new_account_is_a_same_person_cue
               ev(31, "member.added", "n", group_id="X3", account_id="n"))
     assert by_kind(out, "graph.ban_evasion", "account:n").reason.endswith(
         "with the same profile photo")
+
+
+def test_a_namesake_who_is_mostly_elsewhere_is_not_evasion():
+    # A newcomer called "Maria" (the banned account's name key) who follows invite links
+    # into many groups, two of them the banned account's: names collide, an evader comes
+    # back to its own groups.
+    graph = MembershipGraph()
+    ban_b_in_three_groups(graph)
+    run(graph, *[ev(0, "group.created", f"o{i}", group_id=f"Y{i}", name=f"y{i}")
+                 for i in range(6)])
+    events = [ev(30, "account.registered", None, account_id="n",
+                 display_name="Maria Silva")]
+    events += [ev(31, "member.added", "n", group_id=f"Y{i}", account_id="n") for i in range(6)]
+    events += [ev(31, "member.added", "n", group_id=g, account_id="n") for g in ("X1", "X2")]
+    assert by_kind(run(graph, *events), "graph.ban_evasion", "account:n") is None
+
+
+def test_groups_a_banned_account_is_reported_joining_after_its_ban_do_not_dilute_evasion():
+    graph = MembershipGraph()
+    ban_b_in_three_groups(graph)
+    # A lagging feed still reports b joining three more groups after the ban.
+    run(graph, *[ev(20, "member.added", "b", group_id=f"Z{i}", account_id="b")
+                 for i in range(3)])
+    out = run(graph, ev(30, "account.registered", None, account_id="n",
+                        display_name="maria.silva77"),
+              ev(31, "member.added", "n", group_id="X1", account_id="n"),
+              ev(31, "member.added", "n", group_id="X2", account_id="n"))
+    assert "joined 2 of the 3 groups of banned account b" in by_kind(
+        out, "graph.ban_evasion", "account:n").reason

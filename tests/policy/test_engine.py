@@ -24,9 +24,36 @@ def test_exact_match_acts(policy):
 
 
 @pytest.mark.parametrize("kind", ["hash.pdq", "classifier.explicit", "text.term",
-                                  "graph.recreated", "report.user"])
+                                  "graph.recreated"])
 def test_one_soft_signal_never_acts(policy, kind):
     assert policy.decide(G, [sig(kind)]).outcome == "review"
+
+
+def report(reporter, subject=G, strength=0.6):
+    return Signal(subject, "report.user", strength, f"reported by {reporter}",
+                  details={"reporter": reporter, "reason": "child_safety"},
+                  event_id=f"e-{reporter}")
+
+
+def test_a_single_uncorroborated_report_is_a_triage_item_not_a_case(policy):
+    verdict = policy.decide(G, [report("a7")])
+    assert (verdict.outcome, verdict.rule, verdict.severity) == ("triage", "user-report", 4)
+
+
+def test_one_reporter_filing_twice_is_still_one_voice(policy):
+    twice = [report("a7"), Signal(G, "report.user", 0.6, "again",
+                                  details={"reporter": "a7"}, event_id="e-2")]
+    assert policy.decide(G, twice).outcome == "triage"
+
+
+def test_a_second_independent_reporter_makes_a_case(policy):
+    verdict = policy.decide(G, [report("a7"), report("a8")])
+    assert (verdict.outcome, verdict.rule) == ("review", "reports-corroborated")
+
+
+def test_a_report_corroborated_by_a_signal_is_a_case_from_that_signal(policy):
+    verdict = policy.decide(G, [report("a7"), sig("text.term", sha=None)])
+    assert (verdict.outcome, verdict.rule) == ("review", "solicitation-terms")
 
 
 def test_perceptual_match_confirmed_by_another_family_acts(policy):

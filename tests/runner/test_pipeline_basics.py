@@ -11,7 +11,7 @@ def run_all(settings, db, evs):
     return run_pending(make_services(settings, db))
 
 
-def test_report_opens_a_low_severity_case_and_bans_nobody(settings, db):
+def test_report_opens_a_low_severity_triage_item_and_bans_nobody(settings, db):
     evs = Events()
     for a in ("alice", "bob"):
         evs.account(a)
@@ -26,6 +26,8 @@ def test_report_opens_a_low_severity_case_and_bans_nobody(settings, db):
         kinds = s.execute(select(actions.c.kind)).scalars().all()
         roles = dict(s.execute(select(memberships.c.account_id, memberships.c.role)).all())
     assert (case.subject_type, case.subject_id, case.severity) == ("group", "g1", 4)
+    # Nothing corroborates the notice: a person reads it, but it is not a case.
+    assert case.kind == "triage"
     assert "reported by bob" in case.reason and "user-report" in case.reason
     assert kinds == ["open_case"]
     assert roles == {"alice": "creator", "bob": "member"}

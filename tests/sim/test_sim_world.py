@@ -322,6 +322,23 @@ def test_ban_evaders_register_later_and_rejoin_the_same_groups(world):
         assert len(rec["rejoined"]) >= 1
 
 
+def test_evaders_come_back_to_ordinary_groups_their_original_was_in_before(world):
+    # Bad groups are removed once caught and take nobody back: what an evader re-joins
+    # that outlives the ban is the original's ordinary groups, joined before it came back.
+    truth = world["truth"]
+    reg = {e.account_id: e.ts for e in world["events"] if e.type == "account.registered"}
+    first_join: dict[tuple[str, str], object] = {}
+    for e in world["events"]:
+        if e.type == "member.added":
+            first_join.setdefault((e.account_id, e.group_id), e.ts)
+    evaders = {a: r for a, r in truth["accounts"].items() if "ban_evasion" in r["why"]}
+    assert evaders
+    for aid, rec in evaders.items():
+        ordinary = [g for g in rec["rejoined"] if not truth["groups"][g]["bad"]]
+        assert len(ordinary) >= 2, (aid, rec)
+        assert all(first_join[(rec["evades"], g)] <= reg[aid] for g in ordinary)
+
+
 def test_reports_carry_forwarded_messages_and_unfounded_ones_exist(world):
     truth = world["truth"]
     reports = [e for e in world["events"] if e.type == "report.filed"]

@@ -32,6 +32,7 @@ class GraphParams:
     evasion_window_days: float = 30.0
     evasion_min_groups: int = 2
     evasion_min_share: float = 0.65  # evaders come back to nearly all; neighbours to some
+    evasion_name_focus: float = 0.5  # a shared display name counts only this focused
     invite_emit_uses: int = 1
 
 
@@ -295,6 +296,24 @@ def _same_person_cues(graph: MembershipGraph, a: int, b: int) -> list[str]:
 
 
 
+def _evasion_plausible(same: list[str], k: int, focus: float, params: GraphParams) -> bool:
+    """Whether a new account re-joining k groups of a banned one is plausibly the same
+    person. `focus` is the share of the newcomer's groups that are the banned account's:
+    an evader comes back to its old groups; a newcomer who follows the same invite links
+    is mostly elsewhere.
+
+    - the same profile photo is a strong cue on its own;
+    - the same display name is weak (names collide, a bare first name more so): it counts
+      only when the newcomer's groups are mostly the banned account's;
+    - with no cue, only a larger, focused return counts (two shared groups alone also fit
+      a newcomer following the same links)."""
+    if "profile photo" in same:
+        return True
+    if same:
+        return focus >= params.evasion_name_focus
+    return k >= 3 and focus >= 0.6
+
+
 def ban_evasion_signal(
     graph: MembershipGraph, a: int, params: GraphParams, event_id: str | None = None
 ) -> Signal | None:
@@ -312,8 +331,13 @@ def ban_evasion_signal(
     joined_at = dict(zip(groups_a.tolist(), joined.astype(np.float64).tolist(), strict=True))
     for b in cand.tolist()[:50]:
         banned_at = float(graph.a.banned_at[b])
-        # Every group b was ever in; for b == a its own former groups, re-joined.
-        g_b = set(graph.groups_of(b, active=False)[0].tolist())
+        # Every group b was ever in; for b == a its own former groups, re-joined. For a new
+        # account, the groups b was in when it was banned: joins the platform reports for b
+        # afterwards (a lagging feed, a replay) are not what an evader comes back to.
+        g_all, _, t_all = graph.groups_of(b, active=False)
+        if b != a:
+            g_all = g_all[t_all.astype(np.float64) <= banned_at]
+        g_b = set(g_all.tolist())
         g_b = {x for x in g_b if not graph.is_removed(x)}
         if not g_b:
             continue
@@ -327,9 +351,10 @@ def ban_evasion_signal(
         if b != a and not reg >= banned_at - 3600:
             continue  # only the banned account itself, or a new one, evades a ban
         same = _same_person_cues(graph, a, b) if b != a else []
-        focus = k / max(1, len(groups_a))
-        if b != a and not same and not (k >= 3 and focus >= 0.6):
-            # Two shared groups alone also fit a newcomer following the same links.
+        # Joins the platform still reports into removed groups say nothing either way.
+        live_a = sum(1 for x in groups_a.tolist() if not graph.is_removed(x))
+        focus = k / max(1, live_a)
+        if b != a and not _evasion_plausible(same, k, focus, params):
             continue
         s = 0.45 + 0.4 * share + (0.1 if same else 0.0)
         if best is None or s > best[0]:

@@ -19,7 +19,8 @@ from groupguard.signals.base import Signal, Subject
 
 DEFAULT_POLICY = Path(__file__).with_name("default.yaml")
 FAMILIES = ("hash", "classifier", "text", "graph", "report")
-Outcome = Literal["act", "review", "none"]
+Outcome = Literal["act", "review", "triage", "none"]
+OUTCOMES = ("act", "review", "triage", "none")
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ def _load_rule(raw: dict[str, Any], index: int) -> Rule:
     for key in ("when", "outcome"):
         if key not in raw:
             raise PolicyError(f"rule {name!r}: missing {key!r}")
-    if raw["outcome"] not in ("act", "review", "none"):
-        raise PolicyError(f"rule {name!r}: outcome must be act, review or none")
+    if raw["outcome"] not in OUTCOMES:
+        raise PolicyError(f"rule {name!r}: outcome must be act, review, triage or none")
     try:
         program = cel.compile(str(raw["when"]))
     except ValueError as exc:
@@ -112,7 +113,11 @@ def facts_for(subject: Subject, signals: list[Signal], risk: Risk) -> dict[str, 
     counts: dict[str, int] = defaultdict(int)
     strongest: dict[str, float] = defaultdict(float)
     media_by_kind: dict[str, set[str]] = defaultdict(set)
+    reporters: set[str] = set()
     for s in signals:
+        if s.kind == "report.user":
+            # Independent people: one reporter filing twice is still one voice.
+            reporters.add(str((s.details or {}).get("reporter") or s.event_id or s.reason))
         counts[s.kind] += 1
         strongest[s.kind] = max(strongest[s.kind], s.strength)
         if s.sha256:
@@ -134,6 +139,7 @@ def facts_for(subject: Subject, signals: list[Signal], risk: Risk) -> dict[str, 
         "classifier_max": float(strongest["classifier.explicit"]),
         "graph_max": float(family_max("graph")),
         "reports": counts["report.user"],
+        "reporters": len(reporters),
         "signal_count": len(signals),
     }
 

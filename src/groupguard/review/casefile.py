@@ -160,7 +160,8 @@ def open_cases_with_media(session: Session, shas: list[str]) -> dict[str, set[in
         for cid, st, sid in session.execute(
                 select(cases.c.id, cases.c.subject_type, cases.c.subject_id)
                 .where(or_(*conds[chunk:chunk + 200]),
-                       cases.c.status.in_(("open", "escalated")), cases.c.kind == "review")):
+                       cases.c.status.in_(("open", "escalated")),
+                       cases.c.kind.in_(("review", "triage")))):
             for sha in subjects[(st, sid)]:
                 out.setdefault(sha, set()).add(cid)
     return out

@@ -1,7 +1,7 @@
 """Commands of the review area: console users and case work for scripting.
 
   groupguard user create NAME --role reviewer [--password PW]
-  groupguard cases list [--status open] [--json]
+  groupguard cases list [--status open] [--kind review|triage|appeal] [--json]
   groupguard cases decide CASE_ID --decision confirm --category A1 --user NAME
 """
 
@@ -63,7 +63,9 @@ def register(app: typer.Typer) -> None:
     def cases_list(
         ctx: typer.Context,
         status: str = typer.Option("open", "--status", help="open | escalated | closed | all"),
-        kind: str = typer.Option(None, "--kind", help="review | appeal"),
+        kind: str = typer.Option(None, "--kind",
+                                 help="review (cases) | triage (unverified user reports, "
+                                      "not cases) | appeal"),
         signal_type: str = typer.Option(None, "--signal-type"),
         bank: str = typer.Option(None, "--bank"),
         group: str = typer.Option(None, "--group"),
@@ -87,7 +89,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(e.as_dict(), sort_keys=True))
             else:
                 kinds = ", ".join(f"{k}×{n}" for k, n in e.signal_kinds.items()) or "-"
-                typer.echo(f"#{e.id}\t{e.status}\tsev {e.severity}\t{e.subject}\t"
+                kind = {"review": "case", "triage": "triage"}.get(e.kind, e.kind)
+                typer.echo(f"#{e.id}\t{kind}\t{e.status}\tsev {e.severity}\t{e.subject}\t"
                            f"{'OVERDUE ' if e.overdue else ''}{kinds}\t{e.reason}")
 
     @cases_app.command("decide")

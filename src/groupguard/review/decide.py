@@ -200,6 +200,12 @@ def decide(session: Session, settings: Settings, user: ReviewUser, case_id: int,
             raise DecisionError(f"case {case_id} is already escalated")
         did, _, _, _ = _record(session, user, case, "escalate", category=None, note=note,
                                close=False, status="escalated")
+        if case.kind == "triage":
+            # A reviewer who escalates a user's notice corroborates it: it becomes a case.
+            from groupguard.review.cases import promote
+
+            promote(session, case_id, actor=user.actor,
+                    why=f"escalated by {user.name}")
         return DecisionResult(case_id=case_id, decision_id=did, outcome="escalate")
     did, sig_rows, _items, shas = _record(session, user, case, decision, category=category,
                                           note=note)

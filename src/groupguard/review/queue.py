@@ -28,7 +28,7 @@ class ClaimError(GroupguardError):
 @dataclass
 class QueueFilters:
     status: str = "open"  # open | escalated | closed | all
-    kind: str | None = None  # review | appeal
+    kind: str | None = None  # review (cases) | triage (user reports) | appeal
     signal_type: str | None = None  # a kind (hash.pdq) or a family (hash)
     bank: str | None = None
     group: str | None = None  # cases about this group or its members
@@ -112,6 +112,11 @@ def _visible(user: ReviewUser | None, f: QueueFilters):  # type: ignore[no-untyp
 def _filters(f: QueueFilters, now: datetime):  # type: ignore[no-untyped-def]
     conds = []
     if f.kind:
+        from groupguard.review.cases import CASE_KINDS
+
+        if f.kind not in CASE_KINDS:
+            raise GroupguardError(f"unknown kind {f.kind!r}: review (cases), triage "
+                                  "(unverified user reports) or appeal")
         conds.append(cases.c.kind == f.kind)
     if f.severity:
         conds.append(cases.c.severity == int(f.severity))

@@ -177,9 +177,10 @@ def _print_summary(summary: dict[str, object]) -> None:
     table = Table(title="groupguard demo", show_header=True)
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key in ("groups_removed", "accounts_banned", "cases_opened", "precision_actions",
-                "recall_actions", "precision_cases", "precision_cases_proactive",
-                "cases_from_reports_only", "recall_cases", "recall_bad_groups",
+    for key in ("groups_removed", "accounts_banned", "cases_opened", "triage_items",
+                "precision_actions", "recall_actions", "precision_cases", "precision_triage",
+                "precision_cases_and_triage", "recall_cases", "recall_with_triage",
+                "recall_bad_groups",
                 "events", "events_failed", "events_per_s", "seconds"):
         table.add_row(key, str(summary[key]))
     Console().print(table)

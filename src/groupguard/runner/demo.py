@@ -72,31 +72,36 @@ def score_against_truth(db: Database, truth: dict[str, Any]) -> dict[str, Any]:
         acted = {f"{r.subject_type}:{r.subject_id}" for r in s.execute(
             select(actions.c.subject_type, actions.c.subject_id)
             .where(actions.c.kind.in_(("remove_group", "ban_account"))))}
-        case_rows = s.execute(select(cases.c.subject_type, cases.c.subject_id, cases.c.rule))
+        case_rows = s.execute(select(cases.c.subject_type, cases.c.subject_id, cases.c.kind))
         cased: set[str] = set()
-        proactive: set[str] = set()
+        triaged: set[str] = set()
         for r in case_rows:
             key = f"{r.subject_type}:{r.subject_id}"
-            cased.add(key)
-            # Reactive: a user report and nothing else. Every report is reviewed by design,
-            # so those cases measure the reporters, not groupguard's detection.
-            if r.rule != "user-report":
-                proactive.add(key)
+            # Cases are groupguard's own assertion; triage items are user reports nothing
+            # corroborated (every notice is read by a person): measured apart, and together.
+            if r.kind == "review":
+                cased.add(key)
+            elif r.kind == "triage":
+                triaged.add(key)
+        triaged -= cased
     act = Score(acted, bad)
     reviewed = Score(cased, bad)
     either = Score(acted | cased, bad)
-    groups_either = Score({p for p in acted | cased if p.startswith("group:")}, bad_groups)
+    groups_either = Score({p for p in acted | cased | triaged if p.startswith("group:")},
+                          bad_groups)
     return {
         "precision_actions": round(act.precision, 4),
         "recall_actions": round(act.recall, 4),
         "precision_cases": round(reviewed.precision, 4),
-        "precision_cases_proactive": round(Score(proactive, bad).precision, 4),
-        "cases_from_reports_only": len(cased - proactive),
+        "precision_triage": round(Score(triaged, bad).precision, 4),
+        "precision_cases_and_triage": round(Score(cased | triaged, bad).precision, 4),
         "recall_cases": round(either.recall, 4),
+        "recall_with_triage": round(Score(acted | cased | triaged, bad).recall, 4),
         "recall_bad_groups": round(groups_either.recall, 4),
         "groups_removed": sum(1 for p in acted if p.startswith("group:")),
         "accounts_banned": sum(1 for p in acted if p.startswith("account:")),
         "cases_opened": len(cased),
+        "triage_items": len(triaged),
         "innocent_actioned": sorted(acted - bad)[:20],
         "bad_groups": len(bad_groups),
         "bad_subjects": len(bad),

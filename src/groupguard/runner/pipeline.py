@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from groupguard import events as ev
@@ -35,6 +35,7 @@ from groupguard.signals.reports import report_targets
 from groupguard.store import Database
 from groupguard.store.tables import (
     accounts,
+    actions,
     decisions,
     events,
     groups,
@@ -334,12 +335,15 @@ def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0)
             enforced += act(ctx, verdict, decision_id)
         else:
             _preserve(ctx, verdict)
+            # 'triage': an uncorroborated user report, read by a person but not a case.
+            kind = "triage" if verdict.outcome == "triage" else "review"
             case_id = open_case(ctx.session, subject=subject, severity=verdict.severity,
                                 reason=verdict.explanation, rule=verdict.rule,
-                                priority=verdict.risk.score)
+                                priority=verdict.risk.score, kind=kind)
             enqueue(ctx.session, kind="open_case", subject=subject, reason=verdict.explanation,
-                    payload={"case_id": case_id, "severity": verdict.severity},
-                    key=f"open_case:{case_id}", decision_id=decision_id)
+                    payload={"case_id": case_id, "severity": verdict.severity, "kind": kind},
+                    key=f"open_case:{case_id}" + (":triage" if kind == "triage" else ""),
+                    decision_id=decision_id)
     if enforced and depth < MAX_PROPAGATION_DEPTH:
         propagate(ctx, enforced, depth + 1)
 
@@ -351,6 +355,44 @@ def propagate(ctx: PipelineContext, enforced: list[Enforcement], depth: int) -> 
             found += extractor.on_enforcement(ctx, enforcement)
     persist_signals(ctx.session, found)
     decide_and_act(ctx, {s.subject for s in found}, depth)
+
+
+ENFORCEMENT_KINDS = ("remove_group", "restore_group", "ban_account", "unban_account")
+
+
+@dataclass
+class _Cursor:
+    seq: int | None = None
+
+
+def follow_outside_enforcement(services: Services, session: Session) -> int:
+    """Enforcement decided outside this runner's batches (a reviewer confirming a case, an
+    appeal reversing one, another runner) reaches the extractors too, so the graph sees a
+    reviewer's ban and the evader who comes back afterwards is caught. The pipeline's own
+    actions come round again here; extractors apply enforcement idempotently, so that
+    costs a lookup, not a double count. Returns how many enforcements were followed."""
+    cursor: _Cursor = services.get("enforcement_cursor", lambda s: _Cursor())
+    last = int(session.execute(select(func.max(actions.c.seq))).scalar() or 0)
+    if cursor.seq is None or last < cursor.seq:
+        # At start the graph loads from the store, which already shows what was enforced.
+        cursor.seq = last
+        return 0
+    if last == cursor.seq:
+        return 0
+    rows = session.execute(
+        select(actions.c.kind, actions.c.subject_type, actions.c.subject_id, actions.c.reason)
+        .where(actions.c.seq > cursor.seq, actions.c.seq <= last,
+               actions.c.kind.in_(ENFORCEMENT_KINDS))
+        .order_by(actions.c.seq)
+    ).all()
+    cursor.seq = last
+    enforced = [Enforcement(r.kind, Subject(r.subject_type, r.subject_id), r.reason)
+                for r in rows]
+    if enforced:
+        ctx = PipelineContext(services=services, session=session)
+        with session.begin_nested():
+            propagate(ctx, enforced, 1)
+    return len(enforced)
 
 
 def process_event(ctx: PipelineContext, event: Any) -> str | None:
@@ -413,6 +455,8 @@ def _run_batch(services: Services, known: KnownIds, take: int, report: RunReport
             .order_by(events.c.seq)
             .limit(take)
         ).all()
+        if rows:
+            follow_outside_enforcement(services, session)
         for row in rows:
             ctx = PipelineContext(services=services, session=session, known=known)
             status, error = "done", None

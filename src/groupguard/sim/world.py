@@ -37,6 +37,8 @@ MIN = 60
 VIDEO_MIME = "video/mp4"
 HOUR = 3600
 DAY = 86400
+# Ring members' ordinary groups are joined before this (their life before any bad group).
+EARLY_LIFE = 6 * DAY
 
 BAD_SUFFIXES = ("club", "vault", "links", "daily", "vip", "only", "2026", "🔥", "zone", "hub")
 BAD_DESCRIPTIONS = (
@@ -704,9 +706,31 @@ class World:
                 ring = [candidates[int(i)] for i in self.rng.choice(len(candidates), 3, False)]
             self.rings.append(ring)
         in_rings = {a.id for ring in self.rings for a in ring}
+        self.ring_lives(in_rings)
         pool = [a for a in self.accounts if a.id not in in_rings]
         n = min(len(pool), max(30, len(self.accounts) // 25))
         self.consumers = [pool[int(i)] for i in self.rng.choice(len(pool), n, replace=False)]
+
+    def ring_lives(self, in_rings: set[str]) -> None:
+        """Ring members lead ordinary lives too: each is in a couple of ordinary groups
+        (its own community's first) from the first days, before anything bad happens.
+        Those groups outlive the bad ones, and they are what an account that comes back
+        after a ban re-joins (see evaders)."""
+        early = [g for g in self.groups if g.scenario == "ordinary" and g.created < EARLY_LIFE]
+        if not early:
+            return
+        # A stream of its own, so the rest of the world is drawn exactly as before.
+        rng = np.random.default_rng([self.cfg.seed, 0x1f3])
+        for aid in sorted(in_rings):
+            acct = self.by_id[aid]
+            have = sum(1 for j in acct.memberships.values() if j < EARLY_LIFE)
+            if have >= 2:
+                continue
+            own = [g for g in early if self.by_id[g.creator].community == acct.community]
+            pool = own if len(own) >= 2 else early
+            for i in rng.permutation(len(pool))[: 2 - have].tolist():
+                g = pool[int(i)]
+                self.add(g, acct, g.created + int(rng.integers(HOUR, DAY)), by=g.creator)
 
     def bad_name(self, term: str) -> str:
         suffix = str(self.rng.choice(BAD_SUFFIXES))
@@ -941,7 +965,13 @@ class World:
         return g
 
     def evaders(self) -> None:
-        """Responsible accounts come back under a new number and re-join their groups."""
+        """Responsible accounts come back under a new number and re-join their groups.
+
+        Only accounts with a life outside the bad groups come back this way: the bad groups
+        they were in are removed once they are caught, and a removed group takes nobody
+        back, so an evader needs at least two ordinary groups it was in before it comes
+        back (its school, family or neighbourhood groups)."""
+        bad_groups = {gid for gid, rec in self.truth_groups.items() if rec.get("bad")}
         originals = [
             aid
             for aid, rec in self.truth_accounts.items()
@@ -962,6 +992,10 @@ class World:
                 continue
             reg = first_bad + self._r(DAY, 3 * DAY)
             if reg > self.end - 2 * DAY:
+                continue
+            ordinary = [gid for gid, joined in orig.memberships.items()
+                        if joined <= reg and gid not in bad_groups]
+            if len(ordinary) < 2:
                 continue
             name = (
                 orig.name
