@@ -969,8 +969,8 @@ class World:
 
         Only accounts with a life outside the bad groups come back this way: the bad groups
         they were in are removed once they are caught, and a removed group takes nobody
-        back, so an evader needs at least two ordinary groups it was in before it comes
-        back (its school, family or neighbourhood groups)."""
+        back, so an evader needs at least two ordinary groups it was in before its first
+        bad act, when it was caught (its school, family or neighbourhood groups)."""
         bad_groups = {gid for gid, rec in self.truth_groups.items() if rec.get("bad")}
         originals = [
             aid
@@ -993,8 +993,9 @@ class World:
             reg = first_bad + self._r(DAY, 3 * DAY)
             if reg > self.end - 2 * DAY:
                 continue
+            # Groups it was in before its first bad act: those it was in when it was caught.
             ordinary = [gid for gid, joined in orig.memberships.items()
-                        if joined <= reg and gid not in bad_groups]
+                        if joined <= first_bad and gid not in bad_groups]
             if len(ordinary) < 2:
                 continue
             name = (
