@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from groupguard.errors import InvalidHashError
-from groupguard.index import HammingIndex
+from groupguard.index import HammingIndex, mih
 from groupguard.index.persist import Journal, load, save
 
 
@@ -164,3 +164,63 @@ def test_journal_replays_updates_and_ignores_a_torn_record(tmp_path, planted):
     assert sorted(again.ids().tolist()) == sorted(index.ids().tolist())
     w = entries[7]
     assert again.query(w) == index.query(w)
+
+
+def test_growth_moves_in_steps_and_stays_exact_throughout(monkeypatch):
+    """Single adds past every capacity (hash slots, id map, row width) start moves that
+    finish over later updates; queries mid-move must still equal brute force."""
+    # Small steps and early widening, so that every kind of move happens at this size.
+    monkeypatch.setattr(mih, "_STEP_BYTES", 16 * 1024)
+    monkeypatch.setattr(mih, "_width_for", lambda n: 8 if n < 1000 else 16 if n < 3000 else 24)
+    rng = np.random.default_rng(11)
+    index = HammingIndex(capacity=16, width=8)
+    entries: dict[int, bytes] = {}
+    centre = rng.integers(0, 256, 32, dtype=np.uint8)
+    seen_moving = {"words": False, "ids": False, "rows": False}
+    next_id = 0
+    for step in range(6000):
+        if step % 7 == 3 and entries:
+            victim = list(entries)[int(rng.integers(len(entries)))]
+            assert index.remove(victim)
+            del entries[victim]
+        else:
+            # Every fifth hash sits near the centre so queries have answers; ids jump now
+            # and then so the id map grows too.
+            raw = (_flip(centre, int(rng.integers(0, 40)), rng) if step % 5 == 0
+                   else rng.integers(0, 256, 32, dtype=np.uint8))
+            next_id += 1 if step % 97 else 5000
+            index.add(next_id, raw.tobytes())
+            entries[next_id] = raw.tobytes()
+        seen_moving["words"] |= index._words.moving
+        seen_moving["ids"] |= index._slot_of.moving
+        seen_moving["rows"] |= index._widening
+        if step % 250 == 0 or index._widening and step % 50 == 0:
+            for r in (8, 31, 40):
+                assert sorted(index.query(centre.tobytes(), r)) == _brute(
+                    entries, centre.tobytes(), r)
+            assert [sorted(x) for x in index.query_many([centre.tobytes()])] == [
+                _brute(entries, centre.tobytes(), 31)]
+    assert all(seen_moving.values()), seen_moving
+    assert index.width == 24
+    assert len(index) == len(entries)
+    some = list(entries)[::50]
+    for i in some:
+        assert index.hash_of(i) == entries[i].hex()
+    assert sorted(index.ids().tolist()) == sorted(entries)
+    assert sorted(index.query(centre.tobytes(), 47)) == _brute(entries, centre.tobytes(), 47)
+
+
+def test_a_snapshot_taken_mid_move_loads_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(mih, "_width_for", lambda n: 8 if n < 500 else 16)
+    rng = np.random.default_rng(12)
+    index = HammingIndex(capacity=16, width=8)
+    raws = rng.integers(0, 256, (700, 32), dtype=np.uint8)
+    for i, raw in enumerate(raws):
+        index.add(i, raw.tobytes())
+        if index._widening:
+            break
+    assert index._widening
+    save(index, tmp_path / "snap")
+    again, _ = load(tmp_path / "snap")
+    for i in range(0, len(again), 37):
+        assert again.query(raws[i].tobytes(), 0) == [(i, 0)]

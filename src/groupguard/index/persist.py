@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from groupguard.errors import GroupguardError
-from groupguard.index.mih import ROWS, HammingIndex
+from groupguard.index.mih import ROWS, HammingIndex, _Growing
 
-FORMAT = 1
+# 2: bucket cells carry their partner chunk; the id map holds slot + 1.
+FORMAT = 2
 _RECORD = struct.Struct("<cq32s")  # op b"a"/b"r", entry id, hash bytes
 
 
@@ -36,16 +37,18 @@ def save(index: HammingIndex, path: Path, *, state: dict | None = None) -> None:
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    index._settle()
     used = index._used
-    filled = index._slot_range < index._counts[:, None]
+    filled = np.arange(index.width, dtype=np.int32)[None, :] < index._counts[:, None]
     spilled_keys = np.array(sorted(index._overflow), dtype=np.int64)
     spilled = [index._overflow[k] for k in spilled_keys.tolist()]
     arrays = {
-        "words": index._words[:used],
-        "ids": index._ids[:used],
-        "slot_of": index._slot_of,
+        "words": index._words.new[:used],
+        "ids": index._ids.new[:used],
+        "slot_of": index._slot_of.new,
         "counts": index._counts,
         "cells": index._table[filled],
+        "partners": index._partner[filled],
         "free": np.array(index._free, dtype=np.int64),
         "spill_keys": spilled_keys,
         "spill_lens": np.array([len(s) for s in spilled], dtype=np.int64),
@@ -72,7 +75,7 @@ def load(path: Path) -> tuple[HammingIndex, dict]:
         if meta.get("format") != FORMAT:
             raise IndexFileError(f"{path}: index format {meta.get('format')}, expected {FORMAT}")
         a = {name: np.load(path / f"{name}.npy", allow_pickle=False)
-             for name in ("words", "ids", "slot_of", "counts", "cells", "free",
+             for name in ("words", "ids", "slot_of", "counts", "cells", "partners", "free",
                           "spill_keys", "spill_lens", "spill_slots")}
     except (OSError, ValueError, KeyError) as exc:
         raise IndexFileError(f"cannot read the index at {path}: {exc}") from exc
@@ -81,10 +84,10 @@ def load(path: Path) -> tuple[HammingIndex, dict]:
         raise IndexFileError(f"{path}: arrays do not fit together")
     index = HammingIndex(threshold=int(meta["threshold"]), capacity=max(used, 16),
                          width=width)
-    index._words[:used] = a["words"]
-    index._ids[:used] = a["ids"]
+    index._words.new[:used] = a["words"]
+    index._ids.new[:used] = a["ids"]
     index._used = used
-    index._slot_of = a["slot_of"].astype(np.int32)
+    index._slot_of = _Growing(a["slot_of"].astype(np.int32))
     index._count = int(meta["count"])
     index._free = a["free"].tolist()
     counts = a["counts"].astype(np.int32)
@@ -92,9 +95,10 @@ def load(path: Path) -> tuple[HammingIndex, dict]:
     rows = np.repeat(np.arange(ROWS, dtype=np.int64), counts)
     starts = np.cumsum(counts) - counts
     pos = np.arange(len(rows), dtype=np.int64) - np.repeat(starts, counts)
-    if len(rows) != len(a["cells"]):
+    if len(rows) != len(a["cells"]) or len(rows) != len(a["partners"]):
         raise IndexFileError(f"{path}: bucket cells do not match their counts")
     index._table[rows, pos] = a["cells"]
+    index._partner[rows, pos] = a["partners"]
     offsets = np.cumsum(a["spill_lens"])
     for key, lo, hi in zip(a["spill_keys"].tolist(), (offsets - a["spill_lens"]).tolist(),
                            offsets.tolist(), strict=True):
