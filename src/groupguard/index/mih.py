@@ -21,7 +21,9 @@ moved a row, reads take it from the old array. Bulk loads finish any move first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 import numpy as np
@@ -136,15 +138,28 @@ class _Growing:
         return self.new.nbytes + (self.old.nbytes if self.moving else 0)
 
 
+def _locked(method: Callable) -> Callable:
+    """Run under the index's lock. Queries run compiled code without the GIL, and a move
+    gives memory back as it goes, so a query overlapping an update could read a page that
+    is gone: one thread at a time, updates and queries alike."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
+
+
 class HammingIndex:
     """Entries are (id, 256-bit hash); ids are caller-chosen non-negative integers (bank
-    entry ids), unique in the index. Queries return every id within the radius, exactly."""
+    entry ids), unique in the index. Queries return every id within the radius, exactly.
+    Safe to share between threads (one operation at a time)."""
 
     def __init__(self, *, threshold: int = DEFAULT_THRESHOLD, capacity: int = 1024,
                  width: int | None = None):
         if not 0 <= threshold <= BITS:
             raise ValueError(f"threshold must be in 0..{BITS}")
         self.threshold = threshold
+        self._lock = threading.RLock()
         kernels.warm()
         capacity = max(16, capacity)
         self._words = _Growing(memory.zeros((capacity, 4), np.uint64))
@@ -171,6 +186,7 @@ class HammingIndex:
     def __len__(self) -> int:
         return self._count
 
+    @_locked
     def __contains__(self, entry_id: object) -> bool:
         return self._slot(entry_id) >= 0  # type: ignore[arg-type]
 
@@ -179,11 +195,13 @@ class HammingIndex:
             return -1
         return int(self._slot_of.get(int(entry_id))) - 1
 
+    @_locked
     def ids(self) -> np.ndarray:
         self._settle()
         live = self._ids.new[: self._used]
         return live[live >= 0].astype(np.int64)
 
+    @_locked
     def hash_of(self, entry_id: int) -> str:
         slot = self._slot(entry_id)
         if slot < 0:
@@ -208,6 +226,7 @@ class HammingIndex:
 
     # ---- updates ---------------------------------------------------------------------------
 
+    @_locked
     def add(self, entry_id: int, value: str | bytes) -> None:
         """Add or replace one entry. O(1): 16 bucket rows, one hash row, one bounded step
         of any move under way."""
@@ -236,6 +255,7 @@ class HammingIndex:
             self._start_widening()
         self._step()
 
+    @_locked
     def add_many(self, entry_ids: Sequence[int] | np.ndarray,
                  values: Sequence[str | bytes] | np.ndarray) -> None:
         """Bulk add (vectorised); `values` may be hex strings or an (n, 32) uint8 array."""
@@ -295,6 +315,7 @@ class HammingIndex:
         if (~room).any():
             self._has_overflow[keys[~room]] = True
 
+    @_locked
     def remove(self, entry_id: int) -> bool:
         """Remove one entry; False if it was not there. O(width) per chunk, no rebuild."""
         slot = self._slot(entry_id)
@@ -324,6 +345,7 @@ class HammingIndex:
 
     # ---- queries ---------------------------------------------------------------------------
 
+    @_locked
     def query(self, value: str | bytes, threshold: int | None = None) -> list[tuple[int, int]]:
         """Every (id, distance) within `threshold` (default: the index's), nearest first."""
         r = self.threshold if threshold is None else threshold
@@ -335,6 +357,7 @@ class HammingIndex:
         _, slots, dists = self._probe(raw, r)
         return self._results(slots, dists)
 
+    @_locked
     def query_many(self, values: Sequence[str | bytes],
                    threshold: int | None = None) -> list[list[tuple[int, int]]]:
         """Batch form of `query`: one result list per input, in input order. Raises

@@ -33,7 +33,11 @@ class IndexFileError(GroupguardError):
 
 def save(index: HammingIndex, path: Path, *, state: dict | None = None) -> None:
     """Write a snapshot to `path` (a folder), atomically replacing any previous one."""
-    path = Path(path)
+    with index._lock:
+        _save(index, Path(path), state)
+
+
+def _save(index: HammingIndex, path: Path, state: dict | None) -> None:
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
