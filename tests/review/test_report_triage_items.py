@@ -91,3 +91,32 @@ def test_cases_list_cli_labels_triage_items(db, settings, cli_env, people):
     assert "\ttriage\topen\tsev 4\tgroup:g1\t" in res.output
     res = CliRunner().invoke(app, ["cases", "list", "--kind", "review"], env=cli_env)
     assert res.exit_code == 0 and "group:g1" not in res.output
+
+
+def test_console_and_api_show_triage_items_apart(settings, db, people):
+    from fastapi.testclient import TestClient
+
+    from groupguard.web.app import create_app
+    from groupguard.web.tokens import create_token
+    from tests.review.test_review_http import login
+
+    with db.session() as s:
+        cid = open_case(s, subject=G, severity=4, reason="reported by bob",
+                        rule="user-report", kind="triage")
+        token = create_token(s, "platform")
+    app = create_app(settings)
+    try:
+        client = TestClient(app)
+        assert login(client, "rita").status_code == 303
+        queue_page = client.get("/console/?kind=triage")
+        assert queue_page.status_code == 200
+        assert "Report triage" in queue_page.text and "unverified user report" in queue_page.text
+        case_page = client.get(f"/console/cases/{cid}")
+        assert "report triage: unverified user report" in case_page.text
+        api = TestClient(app)
+        api.headers.update({"Authorization": f"Bearer {token}", "X-Groupguard-User": "rita"})
+        listed = api.get("/v1/cases", params={"kind": "triage"}).json()
+        assert [c["kind"] for c in listed["cases"]] == ["triage"]
+        assert api.get("/v1/cases", params={"kind": "review"}).json()["total"] == 0
+    finally:
+        app.state.db.dispose()
