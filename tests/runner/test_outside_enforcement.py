@@ -49,3 +49,32 @@ def test_a_reviewers_ban_reaches_the_graph_of_a_running_pipeline(settings, db):
         # Followed once: a second look finds nothing new.
         assert follow_outside_enforcement(services, s) == 0
     assert found and "groups of banned account mira" in found[-1]
+
+
+def test_a_reviewers_removal_rescores_related_groups_without_waiting_for_events(settings, db):
+    # Five members of g1 also run g2 together; a reviewer removes g1; the next run of the
+    # (idle) pipeline re-scores g2 from the removal.
+    evs = Events()
+    people = [f"m{i}" for i in range(6)]
+    for a in people:
+        evs.account(a)
+    for gid in ("g1", "g2"):
+        evs.add("group.created", "m0", group_id=gid, name=f"club {gid}")
+        for a in people[1:]:
+            evs.add("member.added", "m0", group_id=gid, account_id=a)
+            evs.add("admin.granted", "m0", group_id=gid, account_id=a)
+    services = make_services(settings, db)
+    ingest_records(db, numbered_lines(evs.lines()))
+    assert run_pending(services).failed == 0
+    with db.session() as s:
+        rita = create_user(s, "rita", role="reviewer", password="correct horse battery")
+        cid = open_case(s, subject=Subject("group", "g1"), severity=2, reason="icon matched",
+                        rule="perceptual-match")
+    with db.session() as s:
+        decide(s, settings, rita, cid, "confirm", category="B2")
+    assert run_pending(services).processed == 0  # nothing pending, enforcement followed
+    with db.session() as s:
+        found = s.execute(select(signals.c.reason).where(
+            signals.c.kind == "graph.removed_overlap", signals.c.subject_id == "g2")
+        ).scalars().all()
+    assert found and "group g1" in found[-1]

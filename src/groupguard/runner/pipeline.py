@@ -455,8 +455,8 @@ def _run_batch(services: Services, known: KnownIds, take: int, report: RunReport
             .order_by(events.c.seq)
             .limit(take)
         ).all()
-        if rows:
-            follow_outside_enforcement(services, session)
+        # Also when no event is pending: a reviewer's removal re-scores related groups now.
+        follow_outside_enforcement(services, session)
         for row in rows:
             ctx = PipelineContext(services=services, session=session, known=known)
             status, error = "done", None
