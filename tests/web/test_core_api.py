@@ -42,6 +42,8 @@ def test_events_in_actions_out_by_cursor(settings):
     assert client.get(f"/v1/actions?after={page['cursor']}", headers=auth).json()["actions"] == []
     stats = client.get("/v1/stats", headers=auth).json()
     assert stats["events"] == 3 and stats["open_cases"] == 1
+    # A report nothing corroborates is a triage item, not a case.
+    assert stats["open_by_kind"] == {"review": 0, "triage": 1, "appeal": 0}
 
 
 def test_docs_render_without_a_cdn(settings):

@@ -18,6 +18,9 @@ def collect_stats(session: Session) -> dict[str, Any]:
         select(events.c.status, func.count()).group_by(events.c.status)).all())
     by_kind = dict(session.execute(
         select(actions.c.kind, func.count()).group_by(actions.c.kind)).all())
+    open_by_kind = dict(session.execute(
+        select(cases.c.kind, func.count()).where(cases.c.status.in_(("open", "escalated")))
+        .group_by(cases.c.kind)).all())
     return {
         "events": sum(by_status.values()),
         "events_pending": int(by_status.get("pending", 0)),
@@ -28,7 +31,9 @@ def collect_stats(session: Session) -> dict[str, Any]:
         "groups": count(select(func.count()).select_from(groups)),
         "groups_removed": count(
             select(func.count()).select_from(groups).where(groups.c.status == "removed")),
-        "open_cases": count(select(func.count()).select_from(cases).where(
-            cases.c.status.in_(("open", "escalated")))),
+        # Every open queue item; by kind, cases (review) apart from report-triage items
+        # (user reports nothing corroborated) and appeals.
+        "open_cases": sum(int(v) for v in open_by_kind.values()),
+        "open_by_kind": {k: int(open_by_kind.get(k, 0)) for k in ("review", "triage", "appeal")},
         "actions": {k: int(v) for k, v in sorted(by_kind.items())},
     }
