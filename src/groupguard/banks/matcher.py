@@ -30,12 +30,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from groupguard.banks.signal_types import vpdq_frames
+from groupguard.banks.video_entries import VideoEntries
 from groupguard.config import Settings
 from groupguard.index import HammingIndex
 from groupguard.index.persist import IndexFileError, Journal, load, save
 from groupguard.signals.variants import AUG_PREFIX, variant_threshold
 from groupguard.signals.video_variants import match_video_variants
-from groupguard.signals.vpdq import VpdqFrame, match_vpdq
+from groupguard.signals.vpdq import match_vpdq
 from groupguard.store import Database
 from groupguard.store.tables import bank_entries, banks
 from groupguard.store.tables_banks import bank_removals
@@ -137,7 +138,7 @@ class Matcher:
         self._banks: dict[str, _BankInfo] = {}
         self._bank_stamp: tuple[int, int] | None = None
         self._index = HammingIndex(threshold=self.settings.pdq_threshold)
-        self._vpdq: dict[int, tuple[str, list[VpdqFrame]]] = {}
+        self._vpdq = VideoEntries(self.settings.pdq_min_quality)
         self._cursor = 0  # highest bank_entries.id seen
         self._removal_cursor = 0  # highest bank_removals.seq applied
         self._last_check = 0.0
@@ -271,7 +272,7 @@ class Matcher:
             added = [r.id for r in pdq_rows]
         for r in rows:
             if r.signal_type == "vpdq":
-                self._vpdq[r.id] = (r.bank, vpdq_frames(r.value))
+                self._vpdq.add(r.id, r.bank, vpdq_frames(r.value))
         top = session.execute(select(func.max(bank_entries.c.id))).scalar()
         self._cursor = max(self._cursor, top or 0)
         for seq, entry_id in session.execute(
@@ -281,7 +282,7 @@ class Matcher:
             self._removal_cursor = seq
             if self._index.remove(entry_id):
                 removed.append(entry_id)
-            self._vpdq.pop(entry_id, None)
+            self._vpdq.remove(entry_id)
         if not self._vpdq_loaded:
             self._load_vpdq(session)
         if not self.db.is_sqlite:
@@ -321,7 +322,7 @@ class Matcher:
                 select(bank_entries.c.id, bank_entries.c.bank, bank_entries.c.value).where(
                     bank_entries.c.signal_type == "vpdq", bank_entries.c.removed_at.is_(None),
                     bank_entries.c.id <= self._cursor)):
-            self._vpdq.setdefault(r.id, (r.bank, vpdq_frames(r.value)))
+            self._vpdq.setdefault(r.id, r.bank, vpdq_frames(r.value))
         self._vpdq_loaded = True
 
     def _load_banks(self, session: Session) -> None:
@@ -437,7 +438,12 @@ class Matcher:
             return []
         out = []
         variants = getattr(hashes, "vpdq_variants", None) or {}
-        for entry_id, (bank, target) in self._vpdq.items():
+        # Targets are compared whole ("original"), so a query frame of any variant within
+        # the widest bank distance is what a match needs at the least.
+        radius = max([self.threshold_of(b) for b in self._banks] or [0])
+        radius = max(radius, self.settings.pdq_threshold)
+        query_frames = [f for fs in (frames, *variants.values()) for f in fs]
+        for entry_id, (bank, target) in self._vpdq.candidates(query_frames, radius):
             if variants:  # bars trimmed, half frames: signals/video_variants.py
                 vm = match_video_variants({"original": frames, **variants},
                                           {"original": target}, distance=self.threshold_of(bank),
