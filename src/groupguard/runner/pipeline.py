@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from groupguard import events as ev
-from groupguard.actions.outbox import enqueue
+from groupguard.actions.outbox import enqueue, publish
 from groupguard.config import Settings
 from groupguard.errors import GroupguardError
 from groupguard.events import MediaRef, parse_event
@@ -362,7 +362,7 @@ ENFORCEMENT_KINDS = ("remove_group", "restore_group", "ban_account", "unban_acco
 
 @dataclass
 class _Cursor:
-    seq: int | None = None
+    published: int | None = None
 
 
 def follow_outside_enforcement(services: Services, session: Session) -> int:
@@ -370,22 +370,24 @@ def follow_outside_enforcement(services: Services, session: Session) -> int:
     appeal reversing one, another runner) reaches the extractors too, so the graph sees a
     reviewer's ban and the evader who comes back afterwards is caught. The pipeline's own
     actions come round again here; extractors apply enforcement idempotently, so that
-    costs a lookup, not a double count. Returns how many enforcements were followed."""
+    costs a lookup, not a double count. Follows the outbox by its published cursor, which
+    has no gaps a late commit could fall into (call `outbox.publish` before the batch).
+    Returns how many enforcements were followed."""
     cursor: _Cursor = services.get("enforcement_cursor", lambda s: _Cursor())
-    last = int(session.execute(select(func.max(actions.c.seq))).scalar() or 0)
-    if cursor.seq is None or last < cursor.seq:
+    last = int(session.execute(select(func.max(actions.c.published_seq))).scalar() or 0)
+    if cursor.published is None or last < cursor.published:
         # At start the graph loads from the store, which already shows what was enforced.
-        cursor.seq = last
+        cursor.published = last
         return 0
-    if last == cursor.seq:
+    if last == cursor.published:
         return 0
     rows = session.execute(
         select(actions.c.kind, actions.c.subject_type, actions.c.subject_id, actions.c.reason)
-        .where(actions.c.seq > cursor.seq, actions.c.seq <= last,
+        .where(actions.c.published_seq > cursor.published, actions.c.published_seq <= last,
                actions.c.kind.in_(ENFORCEMENT_KINDS))
-        .order_by(actions.c.seq)
+        .order_by(actions.c.published_seq)
     ).all()
-    cursor.seq = last
+    cursor.published = last
     enforced = [Enforcement(r.kind, Subject(r.subject_type, r.subject_id), r.reason)
                 for r in rows]
     if enforced:
@@ -447,6 +449,7 @@ def run_pending(
 
 def _run_batch(services: Services, known: KnownIds, take: int, report: RunReport) -> int:
     """One transaction over up to `take` pending events; returns how many it handled."""
+    publish(services.db)  # its own short transaction, so the cursor below sees it
     with services.db.session(write=True) as session:
         _refresh(services, session)
         rows = session.execute(

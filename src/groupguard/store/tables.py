@@ -270,8 +270,10 @@ cases = Table(
     Index("ix_cases_status", "status", "severity", "opened_at"),
 )
 
-# The outbox. `seq` is the pull cursor; `idempotency_key` makes re-decisions harmless and
-# lets the platform apply a redelivered action once.
+# The outbox. `idempotency_key` makes re-decisions harmless and lets the platform apply a
+# redelivered action once. `published_seq` is the pull cursor (actions.outbox.publish):
+# numbered after commit, in commit order, because `seq` is taken at insert and on
+# PostgreSQL a transaction holding a lower seq can commit after one holding a higher.
 actions = Table(
     "actions",
     metadata,
@@ -289,7 +291,9 @@ actions = Table(
     Column("last_error", Text),
     Column("created_at", TS, nullable=False),
     Column("delivered_at", TS),
+    Column("published_seq", BigInteger),
     Index("ix_actions_status", "status", "next_attempt_at"),
+    Index("ix_actions_published_seq", "published_seq", unique=True),
 )
 
 audit_log = Table(

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
-from groupguard.actions.outbox import list_actions
+from groupguard.actions.outbox import list_actions, publish
 from groupguard.runner.ingest import ingest_payload
 from groupguard.runner.stats import collect_stats
-from groupguard.web.deps import api_auth, get_session
+from groupguard.store.db import Database
+from groupguard.web.deps import api_auth, get_db, get_session
 
 router = APIRouter(prefix="/v1", tags=["core"])
 
@@ -37,18 +38,20 @@ def post_events(
 
 @router.get("/actions")
 def get_actions(
-    after: int = Query(0, description="Cursor: the last seq you have seen"),
+    after: int = Query(0, description="Cursor: the `cursor` the previous call returned"),
     limit: int = Query(100, ge=1, le=1000),
     kind: str | None = None,
+    db: Database = Depends(get_db),
     session: Session = Depends(get_session),
     actor: str = Depends(api_auth),
 ) -> dict[str, Any]:
     """Pull enforcement actions in order. Pass the returned `cursor` as `after` next time;
     apply each action idempotently by its `idempotency_key`."""
+    publish(db)
     items = list_actions(session, after=after, limit=limit, kind=kind)
     return {
         "actions": [a.to_json() for a in items],
-        "cursor": items[-1].seq if items else after,
+        "cursor": items[-1].cursor if items else after,
     }
 
 
