@@ -30,6 +30,10 @@ class Settings(BaseModel):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     batch_size: int = 500
+    # A trusted reporter: at least this many reports decided by reviewers, and at least
+    # this share of them confirmed (policy fact `trusted_reporters`).
+    trusted_reporter_min: int = 3
+    trusted_reporter_precision: float = 0.8
 
     model_config = {"frozen": False}
 

@@ -32,6 +32,7 @@ def explain(
     """Decide a stored subject now (nothing is written) and show why."""
     from groupguard.cli import settings_of
     from groupguard.policy.engine import facts_for
+    from groupguard.review.reporters import records_for_signals
     from groupguard.runner.pipeline import load_signals
 
     kind, _, ident = subject.partition(":")
@@ -42,11 +43,14 @@ def explain(
     policy = Policy.load(settings.policy_path)
     with db.session() as s:
         signals = load_signals(s, Subject(kind, ident))  # type: ignore[arg-type]
-    verdict = policy.decide(Subject(kind, ident), signals)  # type: ignore[arg-type]
+        records = records_for_signals(s, settings, signals)
+    verdict = policy.decide(Subject(kind, ident), signals,  # type: ignore[arg-type]
+                            reporter_records=records)
     if as_json:
         typer.echo(json.dumps({"subject": subject, "outcome": verdict.outcome,
                                "rule": verdict.rule, "explanation": verdict.explanation,
-                               "facts": facts_for(verdict.subject, signals, verdict.risk)}))
+                               "facts": facts_for(verdict.subject, signals, verdict.risk,
+                                                  records)}))
     else:
         typer.echo(f"{verdict.outcome} ({verdict.rule}): {verdict.explanation}")
 

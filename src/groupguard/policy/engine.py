@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import cel
 import yaml
@@ -16,6 +16,9 @@ import yaml
 from groupguard.errors import PolicyError
 from groupguard.policy.risk import Risk, combine
 from groupguard.signals.base import Signal, Subject
+
+if TYPE_CHECKING:
+    from groupguard.review.reporters import TrackRecords
 
 DEFAULT_POLICY = Path(__file__).with_name("default.yaml")
 FAMILIES = ("hash", "classifier", "text", "graph", "report")
@@ -43,6 +46,9 @@ class Verdict:
     risk: Risk
     signals: list[Signal]
     explanation: str
+    # Queue order within a severity: a report-triage item carries its reporters'
+    # reliability (reliable reporters' notices first), anything else its risk.
+    priority: float = 0.0
 
 
 def _load_rule(raw: dict[str, Any], index: int) -> Rule:
@@ -92,9 +98,13 @@ class Policy:
                 raise PolicyError(f"rule {rule.name!r}: {exc}") from exc
         return cls(rules, str(path))
 
-    def decide(self, subject: Subject, signals: list[Signal]) -> Verdict:
+    def decide(self, subject: Subject, signals: list[Signal], *,
+               reporter_records: TrackRecords | None = None) -> Verdict:
+        """`reporter_records`: the track records of the subject's reporters
+        (review.reporters.records_for_signals, one query); without them every reporter
+        counts as new."""
         risk = combine(signals)
-        facts = facts_for(subject, signals, risk)
+        facts = facts_for(subject, signals, risk, reporter_records)
         for rule in self.rules:
             if subject.type not in rule.applies_to:
                 continue
@@ -103,21 +113,29 @@ class Policy:
             except RuntimeError as exc:
                 raise PolicyError(f"rule {rule.name!r} failed on {subject}: {exc}") from exc
             if fired:
+                priority = (facts["reporter_reliability"] if rule.outcome == "triage"
+                            else float(risk.score))
                 return Verdict(subject, rule.outcome, rule.name, rule.severity, risk, signals,
-                               explain(rule, signals, risk))
-        return Verdict(subject, "none", None, 4, risk, signals, risk.explain())
+                               explain(rule, signals, risk), priority)
+        return Verdict(subject, "none", None, 4, risk, signals, risk.explain(),
+                       float(risk.score))
 
 
-def facts_for(subject: Subject, signals: list[Signal], risk: Risk) -> dict[str, Any]:
+def facts_for(subject: Subject, signals: list[Signal], risk: Risk,
+              reporter_records: TrackRecords | None = None) -> dict[str, Any]:
     """The names a rule can use. Documented in docs/policy.md; keep them in step."""
     counts: dict[str, int] = defaultdict(int)
     strongest: dict[str, float] = defaultdict(float)
     media_by_kind: dict[str, set[str]] = defaultdict(set)
     reporters: set[str] = set()
+    known_reporters: set[str] = set()
     for s in signals:
         if s.kind == "report.user":
             # Independent people: one reporter filing twice is still one voice.
-            reporters.add(str((s.details or {}).get("reporter") or s.event_id or s.reason))
+            who = (s.details or {}).get("reporter")
+            reporters.add(str(who or s.event_id or s.reason))
+            if who:
+                known_reporters.add(str(who))
         counts[s.kind] += 1
         strongest[s.kind] = max(strongest[s.kind], s.strength)
         if s.sha256:
@@ -140,6 +158,10 @@ def facts_for(subject: Subject, signals: list[Signal], risk: Risk) -> dict[str, 
         "graph_max": float(family_max("graph")),
         "reports": counts["report.user"],
         "reporters": len(reporters),
+        "reporter_reliability": float(reporter_records.reliability(known_reporters)
+                                      if reporter_records and known_reporters else 0.5),
+        "trusted_reporters": (reporter_records.trusted(known_reporters)
+                              if reporter_records else 0),
         "signal_count": len(signals),
     }
 

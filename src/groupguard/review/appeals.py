@@ -15,6 +15,7 @@ from groupguard.review import effects
 from groupguard.review.casefile import case_media, case_signal_rows
 from groupguard.review.decide import DecisionError, DecisionResult, _record
 from groupguard.review.queue import check_may_work
+from groupguard.review.reporters import reverse_confirmations
 from groupguard.review.users import ReviewUser
 from groupguard.signals.base import Subject
 from groupguard.store.audit import record_audit
@@ -138,4 +139,8 @@ def decide_appeal(session: Session, settings: Settings, user: ReviewUser, case_i
             reason=f"appeal case {case_id} granted by {user.name}", extra=enforced)
         result.allow_listed = effects.allow_list(session, shas, actor=user.actor,
                                                  source=f"appeal:{case_id}")
+        # The confirmation did not stand: its reporters' credit moves to dismissed.
+        reverse_confirmations(session, subject_type=case.subject_type,
+                              subject_id=case.subject_id, case_id=case.appeal_of,
+                              decision_id=did)
     return result

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from groupguard.config import Settings
 from groupguard.review.queue import deadline, get_case_row, pending_signals_clause
+from groupguard.review.reporters import reporter_view
 from groupguard.review.users import ReviewUser
 from groupguard.review.wellness import org_settings
 from groupguard.store.tables import (
@@ -326,9 +328,10 @@ def _history(session: Session, case) -> dict[str, Any]:  # type: ignore[no-untyp
     }
 
 
-def case_view(session: Session, case_id: int, user: ReviewUser | None = None
-              ) -> dict[str, Any]:
-    """The case page's content as plain data (also the API's case document)."""
+def case_view(session: Session, case_id: int, user: ReviewUser | None = None, *,
+              settings: Settings | None = None) -> dict[str, Any]:
+    """The case page's content as plain data (also the API's case document).
+    `settings` sets what counts as a trusted reporter (defaults otherwise)."""
     if user is not None:
         user.require("case.view")
     case = get_case_row(session, case_id)
@@ -351,6 +354,7 @@ def case_view(session: Session, case_id: int, user: ReviewUser | None = None
         "subject_type": case.subject_type, "subject_id": case.subject_id,
         "signals": [signal_view(s) for s in sig_rows],
         "media": case_media(session, case, sig_rows),
+        "reporters": reporter_view(session, settings, sig_rows),
         "history": _history(session, case),
     }
     if case.subject_type == "group":

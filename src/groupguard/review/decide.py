@@ -15,6 +15,7 @@ from groupguard.errors import GroupguardError
 from groupguard.review import effects
 from groupguard.review.casefile import case_media, case_signal_rows, open_cases_with_media
 from groupguard.review.queue import ClaimError, check_may_work
+from groupguard.review.reporters import credit_decision
 from groupguard.review.users import ReviewUser
 from groupguard.signals.base import Subject
 from groupguard.store.audit import record_audit
@@ -210,6 +211,8 @@ def decide(session: Session, settings: Settings, user: ReviewUser, case_id: int,
     did, sig_rows, _items, shas = _record(session, user, case, decision, category=category,
                                           note=note)
     result = DecisionResult(case_id=case_id, decision_id=did, outcome=decision)
+    # The reporters of what was decided earn (or lose) trust: policy reads their record.
+    credit_decision(session, case, did, decision, sig_rows)
     if decision == "confirm":
         _confirm_effects(session, settings, user, case, did, category or "", sig_rows, shas,
                          result)

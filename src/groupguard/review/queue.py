@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from groupguard.errors import GroupguardError, NotFoundError, PermissionDeniedError
@@ -59,6 +60,8 @@ class QueueEntry:
     claim_expires: datetime | None
     signal_kinds: dict[str, int] = field(default_factory=dict)
     media_count: int = 0
+    # The reporters of the item's pending reports with their track record.
+    reporters: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -73,6 +76,7 @@ class QueueEntry:
             "claimed_by": self.claimed_by,
             "claim_expires": self.claim_expires.isoformat() if self.claim_expires else None,
             "signals": self.signal_kinds, "media_count": self.media_count,
+            "reporters": self.reporters,
         }
 
 
@@ -153,15 +157,23 @@ def list_queue(session: Session, user: ReviewUser | None, f: QueueFilters | None
                limit: int = 50, offset: int = 0) -> list[QueueEntry]:
     """Cases in work order. Within a severity, the case nearest (or furthest past) its
     deadline comes first; since the deadline depends only on severity, that is the oldest
-    case, which lets the (status, severity, opened_at) index serve the query."""
+    case. Report-triage items come after the cases of their severity, ordered by their
+    priority (the reporters' track record, review/reporters.py) and then by age, so
+    reliable reporters' notices are read first and poor reporters' notices still are, last."""
     f = f or QueueFilters()
     now = utcnow()
     org = org_settings(session)
     q = (select(cases).where(*_visible(user, f), *_filters(f, now))
-         .order_by(cases.c.severity, cases.c.opened_at, cases.c.priority.desc(), cases.c.id)
+         .order_by(cases.c.severity, _triage_rank(), cases.c.opened_at,
+                   cases.c.priority.desc(), cases.c.id)
          .limit(max(1, min(limit, 500))).offset(max(0, offset)))
     rows = session.execute(q).all()
     return _entries(session, rows, org, now)
+
+
+def _triage_rank():  # type: ignore[no-untyped-def]
+    # Cases rank below any triage priority (which lies in [0, 1]): cases first.
+    return sql_case((cases.c.kind == "triage", -cases.c.priority), else_=-1000.0)
 
 
 def _entries(session: Session, rows, org, now) -> list[QueueEntry]:  # type: ignore[no-untyped-def]
@@ -195,6 +207,7 @@ def _entries(session: Session, rows, org, now) -> list[QueueEntry]:  # type: ign
         kinds[key][s.kind] = kinds[key].get(s.kind, 0) + 1
         if s.sha256:
             media.setdefault(key, set()).add(s.sha256)
+    reporters = _reporters(session, subject_conds)
     out = []
     for r in rows:
         key = (r.subject_type, r.subject_id)
@@ -209,8 +222,27 @@ def _entries(session: Session, rows, org, now) -> list[QueueEntry]:  # type: ign
             overdue=due <= now and r.status in OPEN_STATES, claimed_by=claimed,
             claim_expires=claim_expires if claimed else None,
             signal_kinds=kinds.get(key, {}), media_count=len(media.get(key, ())),
+            reporters=reporters.get(key, []),
         ))
     return out
+
+
+def _reporters(session: Session, subject_conds) -> dict[tuple[str, str], list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """Reporters of the listed subjects' pending reports with their records: two
+    queries for the page, whatever its length."""
+    from groupguard.review.reporters import REPORT_KIND, reporters_of, track_records
+
+    by_subject: dict[tuple[str, str], list[Any]] = {}
+    for s in session.execute(select(signals.c.subject_type, signals.c.subject_id,
+                                    signals.c.kind, signals.c.details)
+                             .where(or_(*subject_conds), signals.c.kind == REPORT_KIND,
+                                    pending_signals_clause())):
+        by_subject.setdefault((s.subject_type, s.subject_id), []).append(s)
+    if not by_subject:
+        return {}
+    who = {k: reporters_of(rows) for k, rows in by_subject.items()}
+    book = track_records(session, None, {r for rs in who.values() for r in rs})
+    return {k: [book.get(r).as_dict() for r in rs] for k, rs in who.items()}
 
 
 def get_case_row(session: Session, case_id: int):  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from groupguard.errors import GroupguardError
 from groupguard.events import MediaRef, parse_event
 from groupguard.policy.engine import Policy, Verdict
 from groupguard.review.cases import open_case
+from groupguard.review.reporters import records_for_signals
 from groupguard.runner.context import BoundedCache, PipelineContext, Services
 from groupguard.runner.fetch import fetch_media
 from groupguard.runner.state import KnownIds, apply_event
@@ -327,7 +328,9 @@ def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0)
     for subject in sorted(subjects, key=str):
         if _subject_status(ctx.session, subject) in ("removed", "banned"):
             continue
-        verdict = policy.decide(subject, load_signals(ctx.session, subject))
+        found = load_signals(ctx.session, subject)
+        verdict = policy.decide(subject, found, reporter_records=records_for_signals(
+            ctx.session, ctx.settings, found))
         if verdict.outcome == "none":
             continue
         decision_id = _record_decision(ctx.session, verdict)
@@ -339,7 +342,7 @@ def decide_and_act(ctx: PipelineContext, subjects: set[Subject], depth: int = 0)
             kind = "triage" if verdict.outcome == "triage" else "review"
             case_id = open_case(ctx.session, subject=subject, severity=verdict.severity,
                                 reason=verdict.explanation, rule=verdict.rule,
-                                priority=verdict.risk.score, kind=kind)
+                                priority=verdict.priority, kind=kind)
             enqueue(ctx.session, kind="open_case", subject=subject, reason=verdict.explanation,
                     payload={"case_id": case_id, "severity": verdict.severity, "kind": kind},
                     key=f"open_case:{case_id}" + (":triage" if kind == "triage" else ""),

@@ -321,3 +321,4 @@ from groupguard.store import tables_banks  # noqa: E402,F401,I001
 from groupguard.store import tables_reporting  # noqa: E402,F401
 from groupguard.store import tables_review  # noqa: E402,F401
 from groupguard.store import tables_text  # noqa: E402,F401
+from groupguard.store import tables_reporters  # noqa: E402,F401

@@ -105,9 +105,10 @@ def next_case(user: ReviewUser = Depends(acting_user),
 
 @router.get("/cases/{case_id}")
 def get_case(case_id: int, user: ReviewUser = Depends(acting_user),
-             db: Database = Depends(get_db)) -> dict[str, Any]:
+             db: Database = Depends(get_db),
+             settings: Settings = Depends(get_settings)) -> dict[str, Any]:
     with http_errors(), db.session() as s:
-        view = casefile.case_view(s, case_id, user)
+        view = casefile.case_view(s, case_id, user, settings=settings)
         record_audit(s, user.actor, "case.open", f"case:{case_id}", via="api")
     return view
 

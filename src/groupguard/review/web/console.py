@@ -237,7 +237,7 @@ def case_page(case_id: int, request: Request, sess: ConsoleSession = Depends(cur
               ) -> HTMLResponse:
     try:
         with db.session() as s:
-            view = casefile.case_view(s, case_id, sess.user)
+            view = casefile.case_view(s, case_id, sess.user, settings=settings)
             prefs = wellness.effective_settings(s, sess.user)
             for m in view["media"]:
                 m["has_bytes"] = media.has_bytes(s, settings, m["sha256"])
