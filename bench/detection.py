@@ -19,6 +19,8 @@ reviewer in the loop. Printed:
   action; for ban evasion, how many evaders registered after their original was banned;
 - recreated groups: how many of the group's own events passed between its creation and
   its case (goal: within its first 20 events).
+- triage items by their reporter's track record when the item opened (no record, smoothed
+  precision >= 0.5, < 0.5), and cases opened for a trusted reporter (`trusted-reporter`).
 
 Goals: case precision >= 0.9, automatic action precision 1.0, recreated groups in review
 within 20 of their events.
@@ -50,6 +52,7 @@ from groupguard.runner.pipeline import make_services, run_pending
 from groupguard.sim.reviewer import OracleReviewer, bad_subjects
 from groupguard.store import open_database
 from groupguard.store.tables import actions, cases, events, signals
+from groupguard.store.tables_reporters import reporter_credits
 from groupguard.timeutil import as_utc
 
 FAMILIES = ("hash", "classifier", "text", "graph", "report")
@@ -62,6 +65,7 @@ RULE_FAMILY = {
     "solicitation-terms": "text",
     "combined-risk": "combined",
     "reports-corroborated": "report",
+    "reports-trusted-reporter": "trusted-reporter",
     "user-report": "report",
 }
 GOAL_EVENTS = 20
@@ -128,6 +132,11 @@ def run_world(accounts: int, groups: int, seed: int, work: Path, *, reviewer: st
                              .order_by(actions.c.seq)).all()
         sig_rows = s.execute(select(signals.c.subject_type, signals.c.subject_id,
                                     signals.c.kind)).all()
+        report_rows = s.execute(select(signals.c.subject_type, signals.c.subject_id,
+                                       signals.c.details)
+                                .where(signals.c.kind == "report.user")).all()
+        credit_rows = s.execute(select(reporter_credits.c.reporter, reporter_credits.c.outcome,
+                                       reporter_credits.c.created_at)).all()
         ev_rows = s.execute(select(events.c.seq, events.c.payload, events.c.processed_at)
                             .order_by(events.c.seq)).all()
     db.dispose()
@@ -135,6 +144,7 @@ def run_world(accounts: int, groups: int, seed: int, work: Path, *, reviewer: st
         "accounts": accounts, "groups": groups, "events": len(lines), "failed": failed,
         "t_sim": t_sim, "t_run": t_run, "truth": truth, "cases": case_rows,
         "actions": act_rows, "signals": sig_rows, "events_rows": ev_rows,
+        "reports": report_rows, "credits": credit_rows,
         "reviewer": reviewer, "delay": delay, "oracle": oracle,
     }
 
@@ -153,6 +163,43 @@ def describe(subject: str, truth: dict[str, Any]) -> str:
     if rec.get("bad_groups_joined"):
         parts.append(f"in {rec['bad_groups_joined']} bad group(s)")
     return "; ".join(parts) or "ordinary"
+
+
+def reporter_record_table(w: dict[str, Any], triaged: set[str], opened: dict[str, Any],
+                          bad: set[str]) -> None:
+    """Triage-item precision by what the reporter's record was (reviewer decisions on their
+    earlier reports) when the item opened: none, smoothed precision >= 0.5, or < 0.5."""
+    reporters: dict[str, set[str]] = defaultdict(set)
+    per_reporter: Counter[str] = Counter()
+    for r in w["reports"]:
+        who = (r.details or {}).get("reporter")
+        if who:
+            reporters[f"{r.subject_type}:{r.subject_id}"].add(str(who))
+            per_reporter[str(who)] += 1
+    credits: dict[str, list[tuple[Any, bool]]] = defaultdict(list)
+    for r in w["credits"]:
+        credits[r.reporter].append((as_utc(r.created_at), r.outcome == "confirm"))
+
+    def bucket(key: str) -> str:
+        best = None
+        for who in reporters.get(key, ()):
+            past = [ok for t, ok in credits.get(who, ()) if t < opened[key]]
+            if past:
+                rel = (sum(past) + 1) / (len(past) + 2)
+                best = rel if best is None else max(best, rel)
+        if best is None:
+            return "no record"
+        return "record, reliability >= 0.5" if best >= 0.5 else "record, reliability < 0.5"
+
+    groups: dict[str, set[str]] = defaultdict(set)
+    for key in triaged:
+        groups[bucket(key)].add(key)
+    repeat = sum(1 for n in per_reporter.values() if n > 1)
+    print(f"triage items by reporter record ({repeat} of {len(per_reporter)} reporters "
+          "reported more than once):")
+    for name in ("no record", "record, reliability >= 0.5", "record, reliability < 0.5"):
+        p, _, n = pr(groups.get(name, set()), bad)
+        print(f"  {name:<28} precision {p:5.3f}  n {n:4d}")
 
 
 def report(w: dict[str, Any]) -> dict[str, Any]:
@@ -245,6 +292,7 @@ def report(w: dict[str, Any]) -> dict[str, Any]:
     for fam, subjects in sorted(by_rule.items()):
         p, _, n = pr(subjects, bad)
         print(f"  {fam:<12} precision {p:5.3f}  n {n:4d}")
+    reporter_record_table(w, triaged, first_item, bad)
     false_cases = sorted(cased - bad)
     false_items = sorted(triaged - bad)
     print(f"false cases ({len(false_cases)}):")
