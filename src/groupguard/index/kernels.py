@@ -75,7 +75,7 @@ def _distance(words, s, q0, q1, q2, q3):
 
 @njit(cache=True, nogil=True)
 def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spilled,
-          words_old, words_new, slot_ptr, old_cap):
+          words_old, words_new, slot_ptr, old_cap, scratch):
     """Candidates of every query among bucket rows lo..hi-1 of (tab, par): (query, slot,
     distance) within r, plus the (query, key) pairs of probed rows that have spilled
     entries (the caller checks those).
@@ -98,12 +98,15 @@ def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spil
     sp_q = np.empty(16, np.int32)
     sp_k = np.empty(16, np.int64)
     ns = 0
-    chunk = np.empty(CHUNKS, np.int64)
+    # Working space comes from the caller (`scratch_size`): allocating it on every call
+    # cost more than a quarter of a single query.
     probes = CHUNKS * len(masks)
-    keys = np.empty(probes, np.int64)
-    cnts = np.empty(probes, np.int64)
-    cells = np.empty(4096, np.int64)
-    slots = np.empty(4096, np.int64)
+    room = (len(scratch) - 2 * probes - CHUNKS) // 2
+    keys = scratch[:probes]
+    cnts = scratch[probes: 2 * probes]
+    chunk = scratch[2 * probes: 2 * probes + CHUNKS]
+    cells = scratch[2 * probes + CHUNKS: 2 * probes + CHUNKS + room]
+    slots = scratch[2 * probes + CHUNKS + room:]
     flat_tab = tab.reshape(-1)
     for qi in range(n):
         for c in range(CHUNKS):
@@ -129,9 +132,6 @@ def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spil
                 p += 1
         if total == 0:
             continue
-        if total > len(cells):
-            cells = np.empty(2 * total, np.int64)
-            slots = np.empty(2 * total, np.int64)
         # Pass 2: ask for the first rows' cells; pass 3 asks PREFETCH_AHEAD rows ahead of
         # the one it filters, so the reads overlap without overrunning the CPU's queue.
         for p in range(min(probes, PREFETCH_AHEAD)):
@@ -187,6 +187,12 @@ def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spil
                 out_d[k] = d
                 k += 1
     return out_q[:k], out_s[:k], out_d[:k], sp_q[:ns], sp_k[:ns]
+
+
+def scratch_size(probes: int, width: int) -> int:
+    """Working space `probe` needs: a row holds at most `width` cells, so the probed rows
+    hold at most probes * width."""
+    return 2 * probes + CHUNKS + 2 * probes * width
 
 
 @njit(cache=True, nogil=True)
@@ -253,5 +259,6 @@ def warm() -> None:
     masks = np.zeros(1, np.int64)
     for q in (one, np.frombuffer(one.tobytes(), np.uint8).reshape(1, 32)):  # and read-only
         probe(q, q.view(np.uint64), masks, masks, 0, 0, tab, par, 0, rows, counts,
-              np.zeros(rows, np.bool_), words, words, 1, 1)
+              np.zeros(rows, np.bool_), words, words, 1, 1,
+              np.zeros(scratch_size(CHUNKS, 1), np.int64))
     _warm = True

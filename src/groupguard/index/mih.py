@@ -180,6 +180,7 @@ class HammingIndex:
         self._counts = np.zeros(ROWS, dtype=np.int32)
         self._overflow: dict[int, list[int]] = {}
         self._has_overflow = np.zeros(ROWS, dtype=bool)
+        self._scratch = np.empty(0, dtype=np.int64)
 
     # ---- size and membership -------------------------------------------------------------
 
@@ -388,9 +389,13 @@ class HammingIndex:
         parts = [(self._table, self._partner, 0, self._row_ptr)]
         if self._widening:
             parts.append((self._table_old, self._partner_old, self._row_ptr, ROWS))
+        # Queries hold the lock, so one working space per index serves them all.
+        need = kernels.scratch_size(CHUNKS * len(masks), self.width)
+        if len(self._scratch) < need:
+            self._scratch = np.empty(need, dtype=np.int64)
         found = [kernels.probe(raw, raw.view(np.uint64), masks, bits, t, r, tab, par, lo, hi,
                                self._counts, self._has_overflow, w.old, w.new, w.ptr,
-                               w.old_len)
+                               w.old_len, self._scratch)
                  for tab, par, lo, hi in parts]
         if len(found) == 1:
             qi, slots, dists, spill_q, spill_k = found[0]
