@@ -266,5 +266,11 @@ def test_cases_list_json_and_case_page_show_each_reporters_record(
         assert page.status_code == 200
         assert "3 of 4 earlier reports confirmed" in page.text
         assert "no earlier report decided" in page.text
+        # Once decided, the page still shows the record from before this decision.
+        with db.session() as s:
+            decide.decide(s, settings, people["rita"], cid, "confirm", category="A2")
+        assert record(db, "dan") == (4, 1)
+        closed = client.get(f"/console/cases/{cid}")
+        assert "3 of 4 earlier reports confirmed" in closed.text
     finally:
         web.state.db.dispose()

@@ -354,7 +354,7 @@ def case_view(session: Session, case_id: int, user: ReviewUser | None = None, *,
         "subject_type": case.subject_type, "subject_id": case.subject_id,
         "signals": [signal_view(s) for s in sig_rows],
         "media": case_media(session, case, sig_rows),
-        "reporters": reporter_view(session, settings, sig_rows),
+        "reporters": reporter_view(session, settings, sig_rows, case_id=case.id),
         "history": _history(session, case),
     }
     if case.subject_type == "group":

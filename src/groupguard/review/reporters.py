@@ -170,12 +170,28 @@ def reverse_confirmations(session: Session, *, subject_type: str, subject_id: st
 
 
 def reporter_view(session: Session, settings: Settings | None,
-                  signal_rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Each reporter of these signals with their record, for the case page and lists."""
+                  signal_rows: Iterable[Any], *, case_id: int | None = None
+                  ) -> list[dict[str, Any]]:
+    """Each reporter of these signals with their record, for the case page and lists.
+    With `case_id`, the credit from deciding that case is left out, so a decided case
+    still shows the record its reporters had before it."""
     who = reporters_of(signal_rows)
     if not who:
         return []
     book = track_records(session, settings, who)
+    if case_id is not None:
+        own = session.execute(select(reporter_credits.c.reporter, reporter_credits.c.outcome,
+                                     reporter_credits.c.reversed_at).where(
+            reporter_credits.c.case_id == case_id,
+            reporter_credits.c.reporter.in_(who))).all()
+        records = dict(book.records)
+        for c in own:
+            r = records.get(c.reporter) or ReporterRecord(c.reporter)
+            confirmed = c.outcome == "confirm" and c.reversed_at is None
+            records[c.reporter] = ReporterRecord(
+                c.reporter, max(0, r.confirmed - int(confirmed)),
+                max(0, r.dismissed - int(not confirmed)))
+        book = TrackRecords(records, book.trusted_min, book.trusted_precision)
     return [{**book.get(r).as_dict(), "trusted": book.is_trusted(r)} for r in who]
 
 
