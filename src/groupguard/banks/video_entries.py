@@ -41,13 +41,17 @@ class VideoEntries:
         """Add or replace an entry."""
         self.remove(entry_id)
         self._entries[entry_id] = (bank, frames)
-        distinct = list(dict.fromkeys(f.pdq for f in frames if f.quality >= self.min_quality))
+        distinct = self._good_hashes(frames)
         ids = list(range(self._next_frame_id, self._next_frame_id + len(distinct)))
         self._next_frame_id += len(distinct)
         if ids:
             self._frames.add_many(ids, distinct)
         self._frame_ids[entry_id] = ids
         self._owner.update(dict.fromkeys(ids, entry_id))
+
+    def _good_hashes(self, frames: Iterable[VpdqFrame]) -> list[str]:
+        """Distinct hashes of the frames the comparison counts (quality >= the floor)."""
+        return list(dict.fromkeys(f.pdq for f in frames if f.quality >= self.min_quality))
 
     def setdefault(self, entry_id: int, bank: str, frames: list[VpdqFrame]) -> None:
         if entry_id not in self._entries:
@@ -65,7 +69,7 @@ class VideoEntries:
                    ) -> Iterator[tuple[int, tuple[str, list[VpdqFrame]]]]:
         """The entries (in the order they were added) that one of `frames` reaches, each
         with its bank and frames: the only ones that can match within `radius`."""
-        distinct = list(dict.fromkeys(f.pdq for f in frames if f.quality >= self.min_quality))
+        distinct = self._good_hashes(frames)
         if not distinct or not self._entries:
             return iter(())
         hit = {self._owner[frame_id]

@@ -68,6 +68,13 @@ def _grow(a, n):
 
 
 @njit(inline="always")
+def _prefetch_row(par, key, cnt):
+    # A row's used cells can straddle two cache lines: ask for both ends.
+    _prefetch(par, key, 0)
+    _prefetch(par, key, max(cnt - 1, 0))
+
+
+@njit(inline="always")
 def _distance(words, s, q0, q1, q2, q3):
     return np.int64(_popcount(words[s, 0] ^ q0) + _popcount(words[s, 1] ^ q1)
                     + _popcount(words[s, 2] ^ q2) + _popcount(words[s, 3] ^ q3))
@@ -135,8 +142,7 @@ def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spil
         # Pass 2: ask for the first rows' cells; pass 3 asks PREFETCH_AHEAD rows ahead of
         # the one it filters, so the reads overlap without overrunning the CPU's queue.
         for p in range(min(probes, PREFETCH_AHEAD)):
-            _prefetch(par, keys[p], 0)
-            _prefetch(par, keys[p], max(cnts[p] - 1, 0))
+            _prefetch_row(par, keys[p], cnts[p])
         # Pass 3: the partner filter, from cache; keeps about 1% of the cells.
         nc = 0
         p = 0
@@ -146,9 +152,7 @@ def probe(qbytes, qwords, masks, mask_bits, t, r, tab, par, lo, hi, counts, spil
                 limit = np.uint64(t - mask_bits[m])
                 key = keys[p]
                 if p + PREFETCH_AHEAD < probes:
-                    ahead = p + PREFETCH_AHEAD
-                    _prefetch(par, keys[ahead], 0)
-                    _prefetch(par, keys[ahead], max(cnts[ahead] - 1, 0))
+                    _prefetch_row(par, keys[p + PREFETCH_AHEAD], cnts[p + PREFETCH_AHEAD])
                 # Count first (a loop the compiler vectorises); collect only from the
                 # rare rows with a survivor.
                 hits = 0

@@ -253,7 +253,7 @@ class HammingIndex:
             self._overflow.setdefault(key, []).append(slot)
             self._has_overflow[key] = True
         if not self._widening and _width_for(self._count) > self.width:
-            self._start_widening()
+            self._start_widening(self._next_width())
         self._step()
 
     @_locked
@@ -280,8 +280,7 @@ class HammingIndex:
         self._settle()
         known = ids[ids < len(self._slot_of)]
         for dup in known[self._slot_of.new[known] > 0].tolist():
-            self.remove(dup)
-        self._settle()
+            self.remove(dup)  # starts no move, so everything stays settled
         n = len(ids)
         self._ensure_capacity(self._used + n)
         slots = np.arange(self._used, self._used + n, dtype=np.int64)
@@ -294,9 +293,9 @@ class HammingIndex:
             self._slot_of.finish()
         self._slot_of.new[ids] = slots + 1
         self._count += n
-        want = _width_for(self._count)
-        if want > self.width:
-            self._widen_now(max(want, _round8(self.width * 3 // 2)))
+        if _width_for(self._count) > self.width:
+            self._start_widening(self._next_width())
+            self._move_rows(ROWS)
         chunks = _chunks(raw)
         keys = (chunks + _BASE).ravel()
         partners = chunks[:, _PARTNER].astype(np.uint16).ravel()
@@ -441,19 +440,20 @@ class HammingIndex:
         if self._used == len(self._words):
             # The next doubling is a cap of adds away and each add moves thousands of rows,
             # so a move always ends before the next begins.
-            self._words.grow(2 * len(self._words))
-            self._ids.grow(2 * len(self._ids))
+            self._grow_slots(2 * len(self._words))
         self._used += 1
         return self._used - 1
 
     def _ensure_capacity(self, n: int) -> None:
         """Bulk path: grow at once (the caller has settled every move)."""
         if n > len(self._words):
-            new_cap = max(n, 2 * len(self._words))
-            self._words.grow(new_cap)
-            self._ids.grow(new_cap)
+            self._grow_slots(max(n, 2 * len(self._words)))
             self._words.finish()
             self._ids.finish()
+
+    def _grow_slots(self, capacity: int) -> None:
+        self._words.grow(capacity)
+        self._ids.grow(capacity)
 
     def _step(self) -> None:
         """Move the next bounded part of whatever is growing."""
@@ -472,8 +472,12 @@ class HammingIndex:
         if self._widening:
             self._move_rows(ROWS)
 
-    def _start_widening(self) -> None:
-        width = max(_width_for(self._count), _round8(self.width * 3 // 2))
+    def _next_width(self) -> int:
+        return max(_width_for(self._count), _round8(self.width * 3 // 2))
+
+    def _start_widening(self, width: int) -> None:
+        """Map the wider table; `_move_rows` fills it (a step at a time, or all at once
+        on the bulk path)."""
         self._table_old, self._partner_old = self._table, self._partner
         self._table = memory.zeros((ROWS, width), np.int32)
         self._partner = memory.zeros((ROWS, width), np.uint16)
@@ -491,14 +495,6 @@ class HammingIndex:
             self._pull_spill(key, self.width)
         if hi == ROWS:
             self._table_old, self._partner_old = self._table, self._partner
-
-    def _widen_now(self, width: int) -> None:
-        """Bulk path: widen every row at once (the caller has settled every move)."""
-        self._table_old, self._partner_old = self._table, self._partner
-        self._table = memory.zeros((ROWS, width), np.int32)
-        self._partner = memory.zeros((ROWS, width), np.uint16)
-        self._row_ptr = 0
-        self._move_rows(ROWS)
 
     def _pull_spill(self, key: int, limit: int) -> None:
         """Move up to `limit` spilled entries of row `key` into free cells of its row."""

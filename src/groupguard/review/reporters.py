@@ -196,7 +196,4 @@ def reporter_view(session: Session, settings: Settings | None,
 
 
 def record_of(session: Session, reporter: str) -> ReporterRecord:
-    row = session.execute(select(reporter_records).where(
-        reporter_records.c.reporter == reporter)).first()
-    return ReporterRecord(reporter, row.confirmed, row.dismissed) if row else \
-        ReporterRecord(reporter)
+    return track_records(session, None, [reporter]).get(reporter)
